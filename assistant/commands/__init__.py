@@ -1,0 +1,1 @@
+"""One module per ``assistant`` subcommand, each with ``add_parser(subparsers)``."""

@@ -1,0 +1,1 @@
+"""Devices: the home's model, and one MQTT encoder/decoder per protocol."""

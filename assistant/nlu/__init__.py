@@ -1,0 +1,1 @@
+"""Natural-language understanding: text in, a typed Intent out (templates, then a language model)."""

@@ -1,0 +1,8 @@
+"""Imports every stage's settings module so its @section_parser runs in load_config.
+
+Each import registers the parser of one config section; check-config then validates them all.
+"""
+
+from __future__ import annotations
+
+from .tts import settings as _tts  # noqa: F401  (tts)
