@@ -5,4 +5,4 @@ Each import registers the parser of one config section; check-config then valida
 
 from __future__ import annotations
 
-from .tts import settings as _tts  # noqa: F401  (tts)
+from . import dialogue_settings  # noqa: F401

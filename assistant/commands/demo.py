@@ -66,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
         assistant = build_assistant(config, link)
         link.wait_connected(5)
         devices.settle()
-        session = Session()
+        session = Session(window=60.0)  # a demo reads slower than a person answers
         for command in args.commands or DEMO_COMMANDS:
             print(f"\n> {command}")
             turn = assistant.handle_text(command, session)

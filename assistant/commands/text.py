@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from ..dialogue import Session
+from ..dialogue_settings import dialogue_settings
 from ..pipeline import Assistant, Turn
 from .common import add_config_option, connect, load
 from .recognizers import build_assistant
@@ -28,7 +29,7 @@ def run(args: argparse.Namespace) -> int:
         if link is not None:
             # Give retained device states a moment to arrive before the first question.
             link.wait_connected(0.5)
-        session = Session()
+        session = Session(window=dialogue_settings(config).window)
         if args.command == "-":
             for line in sys.stdin:
                 if line.strip():
