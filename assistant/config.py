@@ -11,6 +11,7 @@ import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
@@ -147,14 +148,17 @@ def load_config(path: str | Path | None = None) -> Config:
 
     site = collect.attempt(lambda: _parse_site(root.get("site")), Site())
     mqtt = collect.attempt(lambda: _parse_mqtt(root.get("mqtt"), source.parent), MqttSettings())
-    areas = collect.attempt(lambda: _parse_areas(root.get("areas")), ())
+    no_areas: tuple[Area, ...] = ()
+    no_devices: tuple[Device, ...] = ()
+    no_paths: tuple[Path, ...] = ()
+    areas = collect.attempt(lambda: _parse_areas(root.get("areas")), no_areas)
     area_ids = {area.id for area in areas}
     defaults = ProtocolDefaults(zigbee2mqtt_base=mqtt.zigbee2mqtt_base)
     devices = collect.attempt(
-        lambda: _parse_devices(root.get("devices"), area_ids, defaults), ()
+        lambda: _parse_devices(root.get("devices"), area_ids, defaults), no_devices
     )
     intent_paths = collect.attempt(
-        lambda: _parse_intent_paths(root.get("intents"), source.parent), ()
+        lambda: _parse_intent_paths(root.get("intents"), source.parent), no_paths
     )
     if site.area is not None and areas and site.area not in area_ids:
         collect.errors.append(
@@ -165,7 +169,7 @@ def load_config(path: str | Path | None = None) -> Config:
     sections = {key: root.get(key) for key in TOP_LEVEL_KEYS if key in root.mapping()}
     config = Config(source, site, mqtt, areas, devices, intent_paths, sections)
     for parse_section in _SECTION_PARSERS:
-        collect.attempt(lambda parse_section=parse_section: parse_section(config), None)
+        collect.attempt(partial(parse_section, config), None)
     if collect.errors:
         raise ConfigErrors(collect.errors)
     return config

@@ -193,6 +193,6 @@ class MqttLink:
             ]
         for handler in handlers:
             try:
-                handler(message.topic, message.payload)
+                handler(message.topic, bytes(message.payload))
             except Exception:  # a bad handler must not kill the network thread
                 _LOGGER.exception("handler for %s failed", message.topic)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 from ..devices.protocols import PROTOCOLS
 from ..registry import Registry
@@ -19,7 +20,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
 def run(args: argparse.Namespace) -> int:
     config = load(args)
     registry = Registry.from_config(config)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for device in registry.devices:
         protocol = PROTOCOLS[device.protocol]
         rows.append(

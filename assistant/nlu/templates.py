@@ -143,7 +143,7 @@ def _check_references(merged: dict[str, Any]) -> list[ConfigError]:
     checks: list[tuple[str, Field]] = []
     for intent in merged["intents"].values():
         for block in intent["data"]:
-            checks.extend(zip(block["sentences"], block["_sources"]))
+            checks.extend(zip(block["sentences"], block["_sources"], strict=True))
     checks.extend((text, merged["_rule_sources"][name]) for name, text in merged["expansion_rules"].items())
     for text, source in checks:
         for list_name in _LIST_REFERENCE.findall(text):
