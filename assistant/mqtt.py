@@ -64,6 +64,7 @@ class MqttLink:
         self._handlers: dict[str, list[MessageHandler]] = {}
         self._lock = threading.Lock()
         self._started = False
+        self._connect_callbacks: list[Callable[[], None]] = []
         if settings.username:
             self._client.username_pw_set(settings.username, settings.password)
         if settings.tls is not None:
@@ -116,6 +117,12 @@ class MqttLink:
         self._client.loop_stop()
         self._started = False
         self._connected.clear()
+
+    def on_connect(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` (on the network thread) after every successful (re)connect."""
+        self._connect_callbacks.append(callback)
+        if self.connected:
+            callback()
 
     # --- subscriptions ------------------------------------------------------------------
 
@@ -177,6 +184,11 @@ class MqttLink:
         for topic in topics:
             client.subscribe(topic, qos=1)
         self._connected.set()
+        for callback in list(self._connect_callbacks):
+            try:
+                callback()
+            except Exception:
+                _LOGGER.exception("on-connect callback failed")
 
     def _on_disconnect(self, client: paho.Client, userdata: object, flags: object, reason: object, properties: object) -> None:
         if self._connected.is_set():

@@ -6,3 +6,4 @@ Each import registers the parser of one config section; check-config then valida
 from __future__ import annotations
 
 from . import dialogue_settings  # noqa: F401
+from .daemon import settings as _daemon  # noqa: F401

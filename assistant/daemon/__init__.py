@@ -1,0 +1,1 @@
+"""``assistant run``: the live pipeline as a long-running service."""
