@@ -65,6 +65,7 @@ class MqttLink:
         self._lock = threading.Lock()
         self._started = False
         self._connect_callbacks: list[Callable[[], None]] = []
+        self._pending_subscriptions: dict[int, threading.Event] = {}
         if settings.username:
             self._client.username_pw_set(settings.username, settings.password)
         if settings.tls is not None:
@@ -84,6 +85,7 @@ class MqttLink:
         self._client.on_connect = self._on_connect
         self._client.on_disconnect = self._on_disconnect
         self._client.on_message = self._on_message
+        self._client.on_subscribe = self._on_subscribe
 
     # --- life cycle ---------------------------------------------------------------------
 
@@ -127,11 +129,24 @@ class MqttLink:
     # --- subscriptions ------------------------------------------------------------------
 
     def subscribe(self, topic: str, handler: MessageHandler) -> None:
-        """Call ``handler(topic, payload)`` for every message on ``topic``, across reconnects."""
+        """Call ``handler(topic, payload)`` for every message on ``topic``, across reconnects.
+
+        While connected, returns once the broker has acknowledged the subscription (or after
+        ``command_timeout``), so a message published right after this call is not missed.
+        """
         with self._lock:
             self._handlers.setdefault(topic, []).append(handler)
         if self.connected:
-            self._client.subscribe(topic, qos=1)
+            acknowledged = threading.Event()
+            # Hold the lock across subscribe(): the SUBACK may come back before we know its mid.
+            with self._lock:
+                result, mid = self._client.subscribe(topic, qos=1)
+                if result == paho.MQTT_ERR_SUCCESS:
+                    self._pending_subscriptions[mid] = acknowledged
+            if result == paho.MQTT_ERR_SUCCESS:
+                on_network_thread = threading.current_thread() is getattr(self._client, "_thread", None)
+                if not on_network_thread and not acknowledged.wait(self.settings.command_timeout):
+                    _LOGGER.warning("subscription to %s not acknowledged yet", topic)
 
     # --- publishing ---------------------------------------------------------------------
 
@@ -194,6 +209,12 @@ class MqttLink:
         if self._connected.is_set():
             _LOGGER.warning("lost the MQTT broker %s:%s (%s); reconnecting", self.settings.host, self.settings.port, reason)
         self._connected.clear()
+
+    def _on_subscribe(self, client: paho.Client, userdata: object, mid: int, reasons: object, properties: object) -> None:
+        with self._lock:
+            acknowledged = self._pending_subscriptions.pop(mid, None)
+        if acknowledged is not None:
+            acknowledged.set()
 
     def _on_message(self, client: paho.Client, userdata: object, message: paho.MQTTMessage) -> None:
         with self._lock:

@@ -134,6 +134,13 @@ class Assistant:
                 return self._follow(text, pending.intent, resolution, session, timings)
             if answer_kind(text) == "no":
                 return self._say(text, pending.intent, "cancelled", "dialogue.cancelled", "dialogue")
+            if self.chain.recognize(text) is None:
+                # Neither one of the choices nor a new command: ask once more.
+                session.ask(pending)
+                reply = self.replies.say(
+                    "dialogue.choice_not_understood", "question", self._choice_values(pending.candidates), expects_answer=True
+                )
+                return Turn(text, pending.intent, "question", reply, pending.candidates)
 
         stage = time.perf_counter()
         intent = self.chain.recognize(text)
@@ -215,7 +222,9 @@ class Assistant:
         readings = [(d, self.states.get(d.id).temperature) for d in query.devices]
         known = [(d, t) for d, t in readings if t is not None]
         area_name = self.registry.area_name(query.area)
-        if not known:
+        if not known and intent.slots.get("name") is not None:
+            reply = self.replies.say("answers.state_unknown", "answer", {"device": f"the {query.devices[0].name}"})
+        elif not known:
             reply = self.replies.say("answers.temperature_unknown", "answer", {"area": area_name})
         elif intent.slots.get("name") is not None:
             reply = self.replies.say("answers.temperature_device", "answer", {"device": f"the {known[0][0].name}", "temperature": known[0][1]})

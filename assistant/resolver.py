@@ -85,8 +85,12 @@ class Resolver:
 
     def resolve(self, intent: Intent) -> Resolution:
         if intent.unknown:
-            slot, words = next(iter(intent.unknown.items()))
-            return Problem("unknown_area" if slot == "area" else "unknown_device", {"name": words})
+            for slot, kind in (("name", "unknown_device"), ("area", "unknown_area")):
+                if slot in intent.unknown:
+                    return Problem(kind, {"name": intent.unknown[slot]})
+            if "color" in intent.unknown:
+                return Problem("unknown_color", {"color": intent.unknown["color"]})
+            return Problem("not_understood")
         if intent.name in QUERY_INTENTS:
             return self._query(intent)
         action = self._action(intent)

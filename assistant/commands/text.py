@@ -23,7 +23,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
 
 def run(args: argparse.Namespace) -> int:
     config = load(args)
-    link = None if args.dry_run else connect(config)
+    link = None if args.dry_run else connect(config, wait=2.0)
     try:
         assistant = build_assistant(config, link)
         if link is not None:

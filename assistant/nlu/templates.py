@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import hassil
-from hassil import Intents, RecognizeResult, SlotList, TextSlotList, recognize_best
+from hassil import Intents, RecognizeResult, SlotList, TextSlotList, recognize_all, recognize_best
 from hassil.errors import HassilError
 
 from ..errors import ConfigError, ConfigErrors
@@ -211,24 +211,36 @@ class TemplateRecognizer:
         return _to_intent(result, text)
 
     def recognize_unknown(self, text: str) -> Intent | None:
-        """A template match whose device or area words name nothing in this home."""
+        """A template match whose device, area or colour words name nothing this home knows.
+
+        Of all the ways the words can fill a template, the one with the fewest unknown slots
+        (then the most known ones) wins, and only when each unknown is a plain phrase: not a
+        number out of range, not a word the home does know, not a stray "the" or "to".
+        """
         normalized = normalize_command(text)
         if not normalized:
             return None
-        result = self._match(normalized, allow_unknown=True)
-        if result is None or not result.unmatched_entities:
+        known_words = (
+            {word for word, _ in self.registry.type_words()}
+            | {name for name, _ in self.registry.area_names()}
+            | set(self.registry.device_names())
+        )
+        best: tuple[tuple[int, int], Intent] | None = None
+        try:
+            results = recognize_all(normalized, self.intents, slot_lists=self.slot_lists, allow_unmatched_entities=True)
+            for result in results:
+                if not result.unmatched_entities:
+                    continue
+                intent = _to_intent(result, text)
+                if len(intent.unknown) != len(result.unmatched_entities) or not _plausible_unknown(intent, known_words):
+                    continue
+                score = (len(intent.unknown), -len(intent.slots))
+                if best is None or score < best[0]:
+                    best = (score, intent)
+        except Exception:  # hassil is third-party: a failure there must not take the assistant down
+            _LOGGER.exception("hassil failed on %r", text)
             return None
-        intent = _to_intent(result, text)
-        # Only words in place of a device or area name make an "unknown" answer; a number
-        # outside a template's range ("set the light to 250 percent") is simply not understood.
-        if not intent.unknown or any(not set(words) - set("0123456789. ") for words in intent.unknown.values()):
-            return None
-        if set(intent.unknown) - {"name", "area"}:
-            return None
-        known_words = {word for word, _ in self.registry.type_words()} | {name for name, _ in self.registry.area_names()}
-        if any(words in known_words for words in intent.unknown.values()):
-            return None
-        return intent
+        return best[1] if best else None
 
     def _match(self, text: str, allow_unknown: bool) -> RecognizeResult | None:
         try:
@@ -256,6 +268,26 @@ class UnknownNameRecognizer:
         return self.templates.recognize_unknown(text)
 
 
+UNKNOWN_SLOTS = frozenset({"name", "area", "color"})
+"""Slots whose unknown words get an answer ("I don't know a device called ...")."""
+
+MAX_UNKNOWN_WORDS = 4
+"""Longer unknown phrases are more likely a sentence we do not understand than a name."""
+
+_NOT_A_NAME_START = ("the ", "to ", "in ", "a ", "an ", "of ", "on ", "off ", "and ", "then ", "or ")
+
+
+def _plausible_unknown(intent: Intent, known_words: set[str]) -> bool:
+    for slot, words in intent.unknown.items():
+        if slot not in UNKNOWN_SLOTS:
+            return False
+        if not words or any(char.isdigit() for char in words) or len(words.split()) > MAX_UNKNOWN_WORDS:
+            return False
+        if words in known_words or f"{words} ".startswith(_NOT_A_NAME_START) or " and " in f" {words} ":
+            return False
+    return True
+
+
 def _to_intent(result: RecognizeResult, text: str) -> Intent:
     slots: dict[str, Any] = {}
     slot_texts: dict[str, str] = {}
@@ -267,6 +299,8 @@ def _to_intent(result: RecognizeResult, text: str) -> Intent:
         unmatched_text = getattr(unmatched, "text", "")
         if isinstance(unmatched_text, str) and unmatched_text.strip():
             unknown[name] = " ".join(unmatched_text.split())
+        elif isinstance(unmatched_text, str):
+            unknown[name] = ""
     return Intent(
         name=result.intent.name,
         slots=slots,
