@@ -7,3 +7,4 @@ from __future__ import annotations
 
 from . import dialogue_settings  # noqa: F401
 from .daemon import settings as _daemon  # noqa: F401
+from .tts import settings as _tts  # noqa: F401  (tts)

@@ -18,11 +18,11 @@ class NothingToSay(AssistantError):
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = subparsers.add_parser(
-        "say", help="speak a text with the configured voice (or write it to a WAV file)"
-    )
+    parser = subparsers.add_parser("say", help="speak a text with the configured voice (or write it to a WAV file)")
     add_config_option(parser)
-    parser.add_argument("--wav", metavar="OUT", type=Path, help="write the speech to this WAV file instead of playing it")
+    parser.add_argument(
+        "--wav", metavar="OUT", type=Path, help="write the speech to this WAV file instead of playing it"
+    )
     parser.add_argument("--device", metavar="DEVICE", help="output device, by index or (part of) its name")
     parser.add_argument("--json", action="store_true", help="print what was spoken and how fast, as JSON")
     parser.add_argument("text", help='what to say; "-" reads it from standard input')
@@ -43,6 +43,8 @@ def run(args: argparse.Namespace) -> int:
         spoken = speaker.speak(text)
     finally:
         speaker.close()
+    if spoken.audio_seconds == 0 and spoken.completed:
+        raise NothingToSay(f"nothing to say: {text.strip()!r} has no words the voice can speak")
     if args.json:
         from ..cli import print_json
 

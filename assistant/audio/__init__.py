@@ -1,0 +1,1 @@
+"""Sound in and out: audio clips, sources, sinks and resampling."""
