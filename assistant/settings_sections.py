@@ -8,3 +8,4 @@ from __future__ import annotations
 from . import dialogue_settings  # noqa: F401
 from .daemon import settings as _daemon  # noqa: F401
 from .tts import settings as _tts  # noqa: F401  (tts)
+from .nlu.llm import settings as _llm  # noqa: F401  (llm)

@@ -1,0 +1,156 @@
+"""The language model as an IntentRecognizer: the last link of the chain, after the templates.
+
+    recognizer = build_llm_recognizer(config, registry, templates)   # None when llm.enabled is false
+    intent = recognizer.recognize("it's too dark in the kitchen")
+    # Intent(name="TurnOn", slots={"name": "kitchen light"}, source="llm", confidence=0.83, ...)
+
+It answers None for "none", for answers below ``llm.confidence``, and for input it will not pass
+to the model (empty, too long). Its Intents have the same names and slots as the templates', with
+``source="llm"``: the pipeline asks for a yes before acting on a ``confirm: true`` device.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ...config import Config
+from ...registry import Registry
+from ..intent import Intent
+from ..templates import TemplateRecognizer
+from .decoder import ConstrainedDecoder, Decoded, load_llama
+from .gbnf import to_gbnf
+from .language import NONE_WORD, LineError, OutputLanguage, build_language
+from .model_file import resolve_model_path
+from .prompt import Prompt, build_prompt
+from .settings import LlmSettings, parse_llm_settings
+from .trie import TokenTrie, compile_trie
+
+_LOGGER = logging.getLogger(__name__)
+
+MAX_COMMAND_CHARS = 300
+CALIBRATED_DECISIONS = 2
+"""The first decisions (the target, and mostly the action) whose few-shot lean is divided out."""
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the model said about one command, before the confidence threshold."""
+
+    text: str
+    line: str
+    intent: Intent | None
+    confidence: float
+    seconds: float
+    decisions: int
+    forced: int
+
+
+class LlmRecognizer:
+    name = "llm"
+
+    def __init__(
+        self,
+        settings: LlmSettings,
+        language: OutputLanguage,
+        prompt: Prompt,
+        decoder: ConstrainedDecoder,
+    ) -> None:
+        self.settings = settings
+        self.language = language
+        self.prompt = prompt
+        self.decoder = decoder
+
+    def for_home(self, registry: Registry, templates: TemplateRecognizer) -> LlmRecognizer:
+        """A recogniser for a changed home (new config) that keeps this one's loaded model."""
+        return recognizer_for_home(self.settings, self.decoder.llama, registry, templates)
+
+    @property
+    def grammar(self) -> str:
+        """The answer language as GBNF, for llama.cpp's own grammar sampler."""
+        return to_gbnf(self.language)
+
+    def recognize(self, text: str) -> Intent | None:
+        answer = self.answer(text)
+        if answer is None or answer.intent is None:
+            return None
+        if answer.confidence < self.settings.confidence:
+            _LOGGER.info("llm: %r -> %r at %.2f, below the %.2f threshold", text, answer.line, answer.confidence, self.settings.confidence)
+            return None
+        return answer.intent
+
+    def answer(self, text: str) -> Answer | None:
+        """The model's line for ``text`` with its meaning and confidence; None for unusable input."""
+        command = " ".join(text.split())
+        if not command or len(command) > MAX_COMMAND_CHARS:
+            return None
+        started = time.perf_counter()
+        decoded: Decoded | None = self.decoder.decode(Prompt.command(command))
+        if decoded is None:
+            return None
+        seconds = time.perf_counter() - started
+        try:
+            intent = self.language.parse(decoded.line, text=text, confidence=decoded.confidence)
+        except LineError:  # cannot happen with the trie; kept so a broken model can't act
+            _LOGGER.exception("llm produced a line outside the grammar: %r", decoded.line)
+            intent = None
+        _LOGGER.debug(
+            "llm: %r -> %r p=%.3f in %.0f ms (%d model calls, %d forced tokens)",
+            text,
+            decoded.line,
+            decoded.confidence,
+            seconds * 1000,
+            decoded.decisions,
+            decoded.forced,
+        )
+        return Answer(command, decoded.line, intent, decoded.confidence, seconds, decoded.decisions, decoded.forced)
+
+
+def build_llm_recognizer(config: Config, registry: Registry, templates: TemplateRecognizer) -> LlmRecognizer | None:
+    """The language model recogniser for this home, loaded and ready (prefix evaluated); None if disabled.
+
+    Raises ModelError when the model file is missing, corrupt or llama-cpp-python is absent.
+    """
+    settings = parse_llm_settings(config)
+    if not settings.enabled:
+        return None
+    return create_recognizer(settings, registry, templates)
+
+
+def create_recognizer(settings: LlmSettings, registry: Registry, templates: TemplateRecognizer) -> LlmRecognizer:
+    """Load the model (ModelError if it cannot be) and build the grammar and prompt for this home."""
+    model = resolve_model_path(settings.model, settings.model_cache_dir)
+    llama = load_llama(model, threads=settings.threads, context=settings.context, batch=settings.batch, lora=settings.lora)
+    return recognizer_for_home(settings, llama, registry, templates)
+
+
+def recognizer_for_home(settings: LlmSettings, llama: Any, registry: Registry, templates: TemplateRecognizer) -> LlmRecognizer:
+    """Grammar, prompt and prefix cache for this home on an already loaded model.
+
+    When the config changes (devices, areas, intents), call this again with the new registry and
+    templates and the loaded model: only the grammar and the prompt prefix are rebuilt.
+    """
+    started = time.perf_counter()
+    language = build_language(registry, templates.intents, templates.slot_lists)
+    prompt = build_prompt(language, templates, settings.examples, settings.seed)
+    trie: TokenTrie = compile_trie(language, lambda text: list(llama.tokenize(text.encode("utf-8"), add_bos=False)))
+    decoder = ConstrainedDecoder(
+        llama,
+        prompt.prefix,
+        trie,
+        calibrate=CALIBRATED_DECISIONS if settings.calibrate else 0,
+        command=Prompt.command,
+        none_word=NONE_WORD,
+    )
+    decoder.prepare()
+    _LOGGER.info(
+        "llm ready: %s, %d targets, %d prompt tokens, %.1f s",
+        Path(llama.model_path).name,
+        len(language.targets),
+        len(decoder.prefix_tokens),
+        time.perf_counter() - started,
+    )
+    return LlmRecognizer(settings, language, prompt, decoder)
