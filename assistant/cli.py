@@ -22,6 +22,10 @@ SUBCOMMAND_MODULES = (
     "assistant.commands.check_config",
     "assistant.commands.demo",
     "assistant.commands.say",
+    "assistant.train.command",
+    "assistant.commands.run",
+    "assistant.commands.listen",
+    "assistant.commands.audio_devices",
 )
 
 

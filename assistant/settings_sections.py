@@ -9,3 +9,5 @@ from . import dialogue_settings  # noqa: F401
 from .daemon import settings as _daemon  # noqa: F401
 from .tts import settings as _tts  # noqa: F401  (tts)
 from .nlu.llm import settings as _llm  # noqa: F401  (llm)
+from .audio import settings as _audio  # noqa: F401  (audio, wake, vad)
+from .stt import settings as _stt  # noqa: F401  (stt)

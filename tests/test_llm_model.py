@@ -271,7 +271,7 @@ def test_answers_do_not_depend_on_what_came_before(llm: LlmRecognizer, home: tup
     small.decoder.llama.eval(small.decoder.tokenize("something else entirely", bos=True))
     fresh = small.answer("the thermostat to twenty one please")
     assert fresh is not None and fresh.line == first.line
-    assert abs(fresh.confidence - first.confidence) < 1e-4
+    assert abs(fresh.confidence - first.confidence) < 1e-3  # float noise of a fresh prefix evaluation (larger with a LoRA)
 
 
 def test_a_changed_home_keeps_the_loaded_model(

@@ -83,6 +83,8 @@ def test_ha_json(home: Registry) -> None:
     assert encode(home, "garage_door", Action(ActionKind.CLOSE)) == [("home/garage/door/set", "CLOSE")]
     assert encode(home, "garage_door", Action(ActionKind.SET_POSITION, position=25)) == [("home/garage/door/position/set", "25")]
     assert encode(home, "office_plug", Action(ActionKind.TOGGLE), DeviceState(power=True)) == [("home/office/plug/set", "OFF")]
+    assert encode(home, "bedroom_light", Action(ActionKind.TOGGLE), DeviceState(power=True)) == [("home/bedroom/light/set", '{"state":"OFF"}')]
+    assert encode(home, "bedroom_light", Action(ActionKind.TOGGLE)) == [("home/bedroom/light/set", '{"state":"ON"}')]
     assert decode(home, "garage_door", "home/garage/door/state", "open").cover == "open"
     assert decode(home, "garage_door", "home/garage/door/position", "30").position == 30
     light = decode(home, "bedroom_light", "home/bedroom/light/state", '{"state":"ON","brightness":128}')

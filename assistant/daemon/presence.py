@@ -10,7 +10,8 @@ Topics under ``<topic_prefix>`` (``assistant`` by default):
 | ``intent`` | the last intent as JSON ``{"name", "slots", "source", "text", "outcome", "reply"}`` (retained) |
 | ``metrics`` | per-utterance timings in ms as JSON |
 | ``mute`` / ``mute/set`` | ``ON``/``OFF``: the mute switch's state (retained) and its command |
-| ``listen`` | any payload: listen now, as if the wake word was heard |
+| ``push_to_talk`` | any payload: listen now, as if the wake word was heard (``wake.push_to_talk_topic``) |
+| ``problem`` | what keeps the assistant from listening, e.g. a missing microphone; empty when fine (retained) |
 | ``say`` | text to speak |
 
 With Home Assistant discovery these appear as a device with a state sensor, transcript and intent
@@ -36,11 +37,12 @@ STATES = ("idle", "listening", "thinking", "speaking")
 
 
 class Presence:
-    def __init__(self, link: MqttLink, config: Config, settings: DaemonSettings) -> None:
+    def __init__(self, link: MqttLink, config: Config, settings: DaemonSettings, *, listen_topic: str | None = None) -> None:
         self.link = link
         self.settings = settings
         self.prefix = config.mqtt.topic_prefix
         self.site = config.site
+        self.listen_topic = listen_topic or self.topic("listen")
         self.muted = False
         self._on_mute: Callable[[bool], None] = lambda muted: None
         self._on_listen: Callable[[], None] = lambda: None
@@ -56,7 +58,7 @@ class Presence:
     ) -> None:
         self._on_mute, self._on_listen, self._on_say = on_mute, on_listen, on_say
         self.link.subscribe(self.topic("mute/set"), self._mute_command)
-        self.link.subscribe(self.topic("listen"), lambda topic, payload: self._on_listen())
+        self.link.subscribe(self.listen_topic, lambda topic, payload: self._on_listen())
         self.link.subscribe(self.topic("say"), self._say_command)
         if self.settings.discovery:
             self.link.subscribe(f"{self.settings.discovery_prefix}/status", self._home_assistant_status)
@@ -102,6 +104,10 @@ class Presence:
         self.link.publish_status(self.topic("mute"), "ON" if self.muted else "OFF", retain=True)
         if self.settings.discovery:
             self.publish_discovery()
+
+    def report_problem(self, problem: str) -> None:
+        """What keeps the assistant from listening ("" when nothing does), retained on ``problem``."""
+        self.link.publish_status(self.topic("problem"), problem, retain=True)
 
     def set_state(self, state: str) -> None:
         assert state in STATES, state
@@ -179,7 +185,7 @@ class Presence:
                 "icon": "mdi:microphone-off",
             },
             f"{prefix}/button/{node}/listen/config": {
-                **common, "name": "Listen", "unique_id": f"{node}_listen", "command_topic": self.topic("listen"), "payload_press": "PRESS",
+                **common, "name": "Listen", "unique_id": f"{node}_listen", "command_topic": self.listen_topic, "payload_press": "PRESS",
             },
         }
 

@@ -27,9 +27,13 @@ class Notifier:
         target = "\0" + self.address[1:] if self.address.startswith("@") else self.address
         try:
             with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
+                sock.setblocking(False)  # never let a slow reader stall the audio loop
                 sock.connect(target)
-                sock.sendall("\n".join(fields).encode())
+                sock.send("\n".join(fields).encode())
             return True
+        except BlockingIOError:
+            _LOGGER.debug("sd_notify to %s would block: dropped %s", self.address, fields)
+            return False
         except OSError as err:
             _LOGGER.warning("sd_notify to %s failed: %s", self.address, err)
             return False

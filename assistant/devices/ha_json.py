@@ -123,6 +123,9 @@ class HaJson(Protocol):
             return {"state": "ON"}
         if kind is ActionKind.TURN_OFF:
             return {"state": "OFF"}
+        if kind is ActionKind.TOGGLE:
+            # The JSON schema has no toggle: invert the last reported state.
+            return {"state": "OFF" if state.power else "ON"}
         if kind is ActionKind.SET_BRIGHTNESS:
             assert action.brightness is not None
             if action.brightness == 0:

@@ -123,7 +123,12 @@ def build_llm_recognizer(config: Config, registry: Registry, templates: Template
 def create_recognizer(settings: LlmSettings, registry: Registry, templates: TemplateRecognizer) -> LlmRecognizer:
     """Load the model (ModelError if it cannot be) and build the grammar and prompt for this home."""
     model = resolve_model_path(settings.model, settings.model_cache_dir)
-    llama = load_llama(model, threads=settings.threads, context=settings.context, batch=settings.batch, lora=settings.lora)
+    from ..adapters import adapter_for, load_llama_with_adapter
+
+    # The shipped adapter (trained by `assistant train` on synthetic homes) is used with the
+    # bundled model unless llm.lora names another; a bad adapter warns and the base model is used.
+    adapter = adapter_for(settings.lora, settings.model)
+    llama = load_llama_with_adapter(model, threads=settings.threads, context=settings.context, batch=settings.batch, lora=adapter)
     return recognizer_for_home(settings, llama, registry, templates)
 
 

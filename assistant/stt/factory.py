@@ -1,0 +1,99 @@
+"""Builds the configured recogniser with the grammar of this home's commands."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from ..config import Config
+from ..nlu.templates import TemplateRecognizer
+from .grammar import CommandGrammar, GrammarError, compile_grammar
+from .settings import SttSettings, stt_settings
+from .transcript import Recognizer
+from .vosk_engine import looks_like_vosk_model
+
+_LOGGER = logging.getLogger(__name__)
+
+
+def vosk_search_dirs(config: Config) -> list[Path]:
+    """Where ``engine: auto`` looks for a Vosk model someone downloaded."""
+    home = Path(os.path.expanduser("~"))
+    return [
+        config.base_dir / "models",
+        config.base_dir.parent / "models",
+        home / ".cache" / "vosk",
+        home / ".local" / "share" / "vosk",
+        Path("/usr/share/vosk"),
+        Path("/opt/vosk"),
+    ]
+
+
+def find_vosk_model(config: Config) -> Path | None:
+    """An English Vosk model folder (vosk-model-*en*) in the usual places, newest name first."""
+    for folder in vosk_search_dirs(config):
+        if not folder.is_dir():
+            continue
+        candidates = sorted(
+            (p for p in folder.iterdir() if p.is_dir() and p.name.startswith("vosk-model") and "-en-" in f"{p.name}-"),
+            reverse=True,
+        )
+        for candidate in candidates:
+            if looks_like_vosk_model(candidate):
+                return candidate
+    return None
+
+
+def command_grammar(templates: TemplateRecognizer) -> CommandGrammar:
+    """The grammar of every command the templates accept with this home's names."""
+    try:
+        return compile_grammar(templates.intents, templates.slot_lists)
+    except GrammarError as err:
+        from ..errors import ConfigError
+
+        files = templates.intent_files.files
+        raise ConfigError(files[0] if files else "intents", None, "", f"cannot build the speech grammar: {err}") from err
+
+
+def choose_engine(config: Config, settings: SttSettings) -> tuple[str, Path | None]:
+    """("vosk", model folder) or ("pocketsphinx", None) for this config."""
+    if settings.engine == "pocketsphinx":
+        return "pocketsphinx", None
+    model = settings.vosk_model or (find_vosk_model(config) if settings.engine == "auto" else None)
+    if model is not None:
+        return "vosk", model
+    return "pocketsphinx", None
+
+
+def build_recognizer(
+    config: Config, templates: TemplateRecognizer, settings: SttSettings | None = None, engine: str | None = None
+) -> Recognizer:
+    settings = settings or stt_settings(config)
+    grammar = command_grammar(templates)
+    chosen, model = choose_engine(config, settings) if engine in (None, "auto") else (engine, settings.vosk_model)
+    if chosen == "vosk":
+        from .vosk_engine import VoskRecognizer
+
+        if model is None:
+            from ..errors import ModelError
+
+            raise ModelError("the vosk engine needs a model: set stt.vosk_model to the folder of a Vosk model")
+        _LOGGER.info("speech recognition: Vosk with %s", model)
+        return VoskRecognizer(
+            model,
+            grammar,
+            min_confidence=settings.min_confidence,
+            open_vocabulary=settings.open_vocabulary,
+            open_min_confidence=settings.open_min_confidence,
+        )
+    from .pocketsphinx_engine import PocketSphinxRecognizer
+
+    _LOGGER.info("speech recognition: PocketSphinx")
+    return PocketSphinxRecognizer(
+        grammar,
+        model_dir=settings.pocketsphinx_model,
+        min_confidence=settings.min_confidence,
+        open_vocabulary=settings.open_vocabulary,
+        open_min_confidence=settings.open_min_confidence,
+        pronunciations=settings.pronunciations,
+    )

@@ -1,0 +1,1 @@
+"""Training a LoRA adapter for the home: synthetic data, CPU fine-tuning, GGUF conversion, verification."""
