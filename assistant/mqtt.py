@@ -141,7 +141,7 @@ class MqttLink:
             # Hold the lock across subscribe(): the SUBACK may come back before we know its mid.
             with self._lock:
                 result, mid = self._client.subscribe(topic, qos=1)
-                if result == paho.MQTT_ERR_SUCCESS:
+                if result == paho.MQTT_ERR_SUCCESS and mid is not None:
                     self._pending_subscriptions[mid] = acknowledged
             if result == paho.MQTT_ERR_SUCCESS:
                 on_network_thread = threading.current_thread() is getattr(self._client, "_thread", None)

@@ -238,6 +238,14 @@ class Field:
             raise self.error(f"unknown {what} {text!r} (expected one of: {', '.join(options)})")
         return text
 
+    def plain(self) -> Any:
+        """The value as plain dicts, lists and scalars (without the line bookkeeping)."""
+        if isinstance(self.value, dict):
+            return {str(key): self.get(key).plain() for key in self.value}
+        if isinstance(self.value, list):
+            return [item.plain() for item in self.items()]
+        return self.value
+
     def text_list(self) -> tuple[str, ...]:
         if self.value is None:
             return ()

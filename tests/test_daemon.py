@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.broker import LocalBroker, free_port
+from assistant.broker import LocalBroker
 
 from .conftest import REPO, Recorder
 from .speech import VOICES, SpeechSynth, speech, write_wav  # noqa: F401 - speech is a fixture

@@ -25,8 +25,8 @@ from typing import Protocol
 from ..audio.frames import FRAME_SECONDS
 from ..audio.settings import vad_settings, wake_settings
 from ..audio.source import AudioSource
-from ..audio.wake import KeywordSpotter, PushToTalk, WakeDetector
 from ..audio.vad import make_detector
+from ..audio.wake import KeywordSpotter, PushToTalk, WakeDetector
 from ..commands.recognizers import build_assistant
 from ..config import Config
 from ..dialogue import Session
@@ -241,6 +241,7 @@ class Daemon:
         follow_up = False
         while not self.stopping.is_set():
             brain = self.brain
+            heard: Heard | None
             try:
                 if follow_up:
                     # An answer to the assistant's question: no wake word, but only for the window.

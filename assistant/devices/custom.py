@@ -60,7 +60,7 @@ class Custom(Protocol):
             payload_field = command.get("payload")
             payload: str | Mapping[str, Any]
             if isinstance(payload_field.value, dict):
-                payload = _plain(payload_field)
+                payload = payload_field.plain()
             else:
                 payload = payload_field.text("")
             placeholders = frozenset(PLACEHOLDER.findall(topic)) | _placeholders_in(payload)
@@ -148,16 +148,6 @@ def _placeholders_in(template: Any) -> frozenset[str]:
     if isinstance(template, list):
         return frozenset().union(*(_placeholders_in(v) for v in template)) if template else frozenset()
     return frozenset()
-
-
-def _plain(field: Field) -> Any:
-    """A YAML value as plain dicts, lists and scalars (no line bookkeeping)."""
-    value = field.value
-    if isinstance(value, dict):
-        return {str(key): _plain(field.get(key)) for key in value}
-    if isinstance(value, list):
-        return [_plain(item) for item in field.items()]
-    return value
 
 
 def _endpoint(device: Device) -> CustomEndpoint:

@@ -103,7 +103,7 @@ def _merge_file(root: Field, merged: dict[str, Any]) -> None:
                     except Exception as err:  # hassil raises several exception types for bad templates
                         raise sentence.error(f"invalid template {text!r}: {err}") from err
                     sentences.append((text, sentence))
-                plain = _plain(block)
+                plain = block.plain()
                 plain["sentences"] = [text for text, _ in sentences]
                 plain["_sources"] = [s for _, s in sentences]
                 data.append(plain)
@@ -120,7 +120,7 @@ def _merge_file(root: Field, merged: dict[str, Any]) -> None:
         if not any(key in slot_list.mapping() for key in ("values", "range", "wildcard")):
             errors.append(slot_list.error("expected one of: values, range, wildcard"))
             continue
-        merged["lists"][name] = _plain(slot_list) | {"_source": slot_list}
+        merged["lists"][name] = slot_list.plain() | {"_source": slot_list}
     for name, rule in root.get("expansion_rules").entries():
         text = rule.text()
         try:
@@ -163,15 +163,6 @@ def _strip_sources(merged: dict[str, Any]) -> dict[str, Any]:
     }
     clean["lists"] = {name: {k: v for k, v in value.items() if not k.startswith("_")} for name, value in merged["lists"].items()}
     return clean
-
-
-def _plain(field: Field) -> Any:
-    value = field.value
-    if isinstance(value, dict):
-        return {str(key): _plain(field.get(key)) for key in value}
-    if isinstance(value, list):
-        return [_plain(item) for item in field.items()]
-    return value
 
 
 def registry_slot_lists(registry: Registry) -> dict[str, SlotList]:

@@ -21,7 +21,7 @@ from ...config import Config
 from ...registry import Registry
 from ..intent import Intent
 from ..templates import TemplateRecognizer
-from .decoder import ConstrainedDecoder, Decoded, load_llama
+from .decoder import ConstrainedDecoder, Decoded
 from .gbnf import to_gbnf
 from .language import NONE_WORD, LineError, OutputLanguage, build_language
 from .model_file import resolve_model_path
