@@ -16,7 +16,6 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
-from types import ModuleType
 from typing import Protocol
 
 import numpy as np
@@ -24,6 +23,7 @@ from numpy.typing import NDArray
 
 from ..errors import AudioError
 from .clip import AudioClip
+from .devices import AudioDevice, find_device, list_devices, portaudio
 from .resample import Resampler, resample
 
 _LOGGER = logging.getLogger(__name__)
@@ -60,79 +60,17 @@ class AudioSink(Protocol):
 # --- the speaker -------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class OutputDevice:
-    index: int
-    name: str
-    channels: int
-    default_rate: int
-    host_api: str
-
-    def __str__(self) -> str:
-        return f"{self.index}: {self.name!r} ({self.host_api}, {self.channels} ch, {self.default_rate} Hz)"
+OutputDevice = AudioDevice
 
 
-def _sounddevice() -> ModuleType:
-    try:
-        import sounddevice
-    except OSError as err:  # the PortAudio library itself is missing
-        raise AudioError(
-            f"cannot use the sound card: {err} (install PortAudio: apt-get install libportaudio2)"
-        ) from err
-    return sounddevice
-
-
-def output_devices() -> list[OutputDevice]:
+def output_devices() -> list[AudioDevice]:
     """Every device PortAudio can play to."""
-    sd = _sounddevice()
-    devices = []
-    for info in sd.query_devices():
-        if info["max_output_channels"] > 0:
-            devices.append(
-                OutputDevice(
-                    index=int(info["index"]),
-                    name=str(info["name"]),
-                    channels=int(info["max_output_channels"]),
-                    default_rate=int(info["default_samplerate"]),
-                    host_api=str(sd.query_hostapis(info["hostapi"])["name"]),
-                )
-            )
-    return devices
+    return list_devices("output")
 
 
-def _listing(devices: list[OutputDevice]) -> str:
-    if not devices:
-        return "there are no output devices (no sound card found; set tts.wav to write to a file)"
-    return "output devices:\n" + "\n".join(f"  {device}" for device in devices)
-
-
-def find_output_device(spec: str | int | None) -> OutputDevice:
-    """The device for ``spec``: an index, an exact name, a unique part of a name, or None (default)."""
-    devices = output_devices()
-    if spec is None:
-        default = _sounddevice().default.device[1]
-        found = [device for device in devices if device.index == default]
-        if found:
-            return found[0]
-        if devices:
-            return devices[0]
-        raise AudioError("no default output device; " + _listing(devices))
-    if isinstance(spec, int) or spec.strip().isdigit():
-        index = int(spec)
-        found = [device for device in devices if device.index == index]
-        if not found:
-            raise AudioError(f"no output device with index {index}; " + _listing(devices))
-        return found[0]
-    wanted = spec.strip().lower()
-    exact = [device for device in devices if device.name.lower() == wanted]
-    if exact:
-        return exact[0]
-    partial = [device for device in devices if wanted in device.name.lower()]
-    if len(partial) == 1:
-        return partial[0]
-    if len(partial) > 1:
-        raise AudioError(f"output device {spec!r} is ambiguous, it matches several; " + _listing(partial))
-    raise AudioError(f"output device {spec!r} not found; " + _listing(devices))
+def find_output_device(spec: str | int | None) -> AudioDevice:
+    """The speaker for ``spec``: an index, an exact name, a unique part of a name, or None (default)."""
+    return find_device("output", spec, output_devices())
 
 
 class SoundDeviceSink:
@@ -140,7 +78,7 @@ class SoundDeviceSink:
 
     def __init__(self, device: str | int | None = None) -> None:
         self.device = find_output_device(device)
-        self._sd = _sounddevice()
+        self._sd = portaudio()
 
     @property
     def description(self) -> str:

@@ -12,15 +12,14 @@ import logging
 import queue
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 from typing import Any, Protocol
 
 import numpy as np
 
 from ..errors import AudioError
 from .clip import read_wav
+from .devices import AudioDevice, find_device, list_devices, portaudio
 from .frames import SAMPLE_RATE, AudioFrame, Framer, split_frames
 from .resample import Resampler, resample
 
@@ -96,97 +95,17 @@ class FileSource:
 # --- the microphone -------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class InputDevice:
-    index: int
-    name: str
-    channels: int
-    default_rate: int
-    host_api: str
-    is_default: bool = False
-
-    def __str__(self) -> str:
-        mark = " (default)" if self.is_default else ""
-        return f"{self.index}: {self.name!r} ({self.host_api}, {self.channels} ch, {self.default_rate} Hz){mark}"
+InputDevice = AudioDevice
 
 
-def _sounddevice() -> ModuleType:
-    try:
-        import sounddevice
-    except OSError as err:  # the PortAudio library itself is missing
-        raise AudioError(
-            f"cannot use the sound card: {err} (install PortAudio: apt-get install libportaudio2)"
-        ) from err
-    return sounddevice
-
-
-def input_devices(refresh: bool = False) -> list[InputDevice]:
+def input_devices(refresh: bool = False) -> list[AudioDevice]:
     """Every device PortAudio can record from. ``refresh`` rescans (a device plugged in later)."""
-    sd = _sounddevice()
-    if refresh:
-        _rescan(sd)
-    try:
-        default_input = sd.default.device[0]
-        infos = sd.query_devices()
-    except sd.PortAudioError as err:
-        raise AudioError(f"cannot list audio devices: {err}") from err
-    devices = []
-    for info in infos:
-        if info["max_input_channels"] > 0:
-            devices.append(
-                InputDevice(
-                    index=int(info["index"]),
-                    name=str(info["name"]),
-                    channels=int(info["max_input_channels"]),
-                    default_rate=int(info["default_samplerate"]),
-                    host_api=str(sd.query_hostapis(info["hostapi"])["name"]),
-                    is_default=int(info["index"]) == default_input,
-                )
-            )
-    return devices
+    return list_devices("input", refresh)
 
 
-def _rescan(sd: ModuleType) -> None:
-    """PortAudio lists devices once, at initialisation; re-initialise to see new ones."""
-    try:
-        sd._terminate()
-        sd._initialize()
-    except Exception as err:  # noqa: BLE001 - PortAudio raises its own and OSError
-        _LOGGER.debug("PortAudio re-initialisation failed: %s", err)
-
-
-def describe_devices(devices: list[InputDevice]) -> str:
-    if not devices:
-        return "there are no input devices (no sound card or microphone found; use --wav FILE)"
-    return "input devices:\n" + "\n".join(f"  {device}" for device in devices)
-
-
-def find_input_device(spec: str | int | None, devices: list[InputDevice] | None = None) -> InputDevice:
-    """The device for ``spec``: an index, an exact name, a unique part of a name, or None (default)."""
-    devices = input_devices() if devices is None else devices
-    if spec is None or (isinstance(spec, str) and spec.strip().lower() in ("", "default")):
-        for device in devices:
-            if device.is_default:
-                return device
-        if devices:
-            return devices[0]
-        raise AudioError("no default input device; " + describe_devices(devices))
-    if isinstance(spec, int) or spec.strip().isdigit():
-        index = int(spec)
-        for device in devices:
-            if device.index == index:
-                return device
-        raise AudioError(f"no input device with index {index}; " + describe_devices(devices))
-    wanted = spec.strip().lower()
-    exact = [device for device in devices if device.name.lower() == wanted]
-    if exact:
-        return exact[0]
-    partial = [device for device in devices if wanted in device.name.lower()]
-    if len(partial) == 1:
-        return partial[0]
-    if len(partial) > 1:
-        raise AudioError(f"input device {spec!r} is ambiguous, it matches several; " + describe_devices(partial))
-    raise AudioError(f"input device {spec!r} not found; " + describe_devices(devices))
+def find_input_device(spec: str | int | None, devices: list[AudioDevice] | None = None) -> AudioDevice:
+    """The microphone for ``spec``: an index, an exact name, a unique part of a name, or None (default)."""
+    return find_device("input", spec, input_devices() if devices is None else devices)
 
 
 StatusCallback = Callable[[str, str], None]
@@ -243,7 +162,7 @@ class MicrophoneSource:
             _LOGGER.warning("audio is not being consumed fast enough; dropping %d bytes", len(indata))
 
     def _open(self) -> None:
-        sd = _sounddevice()
+        sd = portaudio()
         last_error: Exception | None = None
         for rate in (SAMPLE_RATE, self.device.default_rate):
             try:
