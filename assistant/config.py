@@ -357,7 +357,7 @@ def _parse_device(item: Field, area_ids: set[str], defaults: ProtocolDefaults) -
 def _parse_intent_paths(field: Field, base: Path) -> tuple[Path, ...]:
     if field.is_missing:
         return (base.parent / "intents",) if (base.parent / "intents").is_dir() else ()
-    field.check_keys(("paths",))
+    field.check_keys(("paths", "fuzzy"))  # fuzzy: parsed in nlu/fuzzy.py
     paths: list[Path] = []
     for item in field.get("paths").items():
         path = item.path(base)

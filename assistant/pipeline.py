@@ -20,8 +20,9 @@ from .devices.model import Device, DeviceType
 from .dialogue import PendingChoice, PendingConfirmation, Session, answer_kind, choose, is_stop
 from .executor import Execution, Executor
 from .mqtt import Delivery, MqttLink
+from .nlu.fuzzy import FuzzyNameRecognizer, fuzzy_settings
 from .nlu.intent import Intent, IntentChain, IntentRecognizer
-from .nlu.templates import TemplateRecognizer, UnknownNameRecognizer, load_intents
+from .nlu.templates import TemplateRecognizer, load_intents
 from .registry import Registry
 from .replies import Reply, ReplyBook, join_words, load_replies
 from .resolver import Problem, Query, Resolved, Resolver, done_reply_name
@@ -83,8 +84,10 @@ class Assistant:
         self.templates = templates or TemplateRecognizer(load_intents(config.intent_paths), self.registry)
         self.replies: ReplyBook = load_replies(config.intent_paths)
         # Exact templates first; then a template with a name this home lacks ("attic light"),
-        # answered as unknown rather than guessed at; only then the language model.
-        self.chain = IntentChain((self.templates, UnknownNameRecognizer(self.templates), *extra_recognizers))
+        # answered as unknown rather than guessed at, unless it clearly sounds like one the home has
+        # ("kitten light": the kitchen light, see nlu/fuzzy.py); only then the language model.
+        unknown_names = FuzzyNameRecognizer(self.templates, fuzzy_settings(config))
+        self.chain = IntentChain((self.templates, unknown_names, *extra_recognizers))
         self.resolver = Resolver(self.registry)
         self.states = StateStore(self.registry)
         self.link = link

@@ -13,6 +13,11 @@ Exact accuracy: the intent and every slot right (or "none" where "none" is expec
 confidence threshold. "none" precision: of the commands the model declined, the share that had to
 be declined. Wrong actions: commands where the model would have done something other than asked.
 Each model runs in its own process, so its peak memory is its own. Writes bench/reports/<name>.md/.json.
+
+The model alone answers every command; "whole chain" figures give what the assistant would do:
+exact templates, then the unknown-name pass ("I don't know a device called ..." counts as declining),
+then the model; "with fuzzy" lets the unknown-name pass correct misheard names first (nlu/fuzzy.py).
+Template answers name a device by the alias spoken; the chain figures compare canonical names.
 """
 
 from __future__ import annotations
@@ -77,6 +82,7 @@ def is_correct(item: dict[str, Any], intent: str | None, slots: dict[str, Any]) 
 
 def run_one(args: argparse.Namespace) -> dict[str, Any]:
     from assistant.config import load_config
+    from assistant.nlu.fuzzy import SOURCE, FuzzyNameRecognizer, fuzzy_settings
     from assistant.nlu.llm.recognizer import create_recognizer
     from assistant.nlu.llm.settings import parse_llm_settings
     from assistant.nlu.templates import TemplateRecognizer, load_intents
@@ -85,6 +91,7 @@ def run_one(args: argparse.Namespace) -> dict[str, Any]:
     config = load_config(args.config)
     registry = Registry.from_config(config)
     templates = TemplateRecognizer(load_intents(config.intent_paths), registry)
+    fuzzy = FuzzyNameRecognizer(templates, dataclasses.replace(fuzzy_settings(config), enabled=True))
     settings = parse_llm_settings(config)
     changes: dict[str, Any] = {"threads": args.threads}
     if args.model_path and args.model_path != BUNDLED:
@@ -106,6 +113,9 @@ def run_one(args: argparse.Namespace) -> dict[str, Any]:
     items = load_items(Path(args.data))[: args.limit or None]
     results = []
     for item in items:
+        template = templates.recognize(item["text"])
+        corrected = fuzzy.recognize(item["text"])
+        corrected = corrected if corrected is not None and corrected.source == SOURCE else None
         answer = recognizer.answer(item["text"])
         assert answer is not None, item["text"]
         intent = answer.intent
@@ -122,7 +132,10 @@ def run_one(args: argparse.Namespace) -> dict[str, Any]:
                 "model_calls": answer.decisions,
                 "forced_tokens": answer.forced,
                 "template_unknown_pass": templates.recognize_unknown(item["text"]) is not None,
-                "template_match": templates.recognize(item["text"]) is not None,
+                "template_match": template is not None,
+                "template": _canonical(registry, template),
+                "fuzzy": _canonical(registry, corrected),
+                "fuzzy_heard": dict(corrected.corrected) if corrected else None,
             }
         )
         mark = "ok " if is_correct(item, results[-1]["intent"] if answer.confidence >= settings.confidence else None, results[-1]["slots"] if answer.confidence >= settings.confidence else {}) else "BAD"
@@ -142,6 +155,16 @@ def run_one(args: argparse.Namespace) -> dict[str, Any]:
         "results": results,
         "gbnf": gbnf,
     }
+
+
+def _canonical(registry: Any, intent: Any) -> dict[str, Any] | None:
+    """A template intent as the model would say it: a device by its own name, not the alias spoken."""
+    if intent is None:
+        return None
+    slots = dict(intent.slots)
+    if isinstance(slots.get("name"), str) and len(devices := registry.devices_named(slots["name"])) == 1:
+        slots["name"] = devices[0].name
+    return {"intent": intent.name, "slots": slots}
 
 
 def _gbnf_timings(recognizer: Any, items: list[dict[str, Any]]) -> dict[str, Any]:
@@ -220,6 +243,35 @@ def figures_for(run: dict[str, Any], items: list[dict[str, Any]], threshold: flo
     }
 
 
+def chain_figures(run: dict[str, Any], items: list[dict[str, Any]], *, fuzzy: bool) -> dict[str, Any]:
+    """What the whole chain answers: templates, unknown-name pass (maybe with fuzzy names), model."""
+    by_text = {item["text"]: item for item in items}
+    correct = wrong_actions = 0
+    kinds: Counter[str] = Counter()
+    kinds_right: Counter[str] = Counter()
+    for row in run["results"]:
+        item = by_text[row["text"]]
+        decided = row.get("template") or (row.get("fuzzy") if fuzzy else None)
+        if decided is not None:
+            intent, slots = decided["intent"], decided["slots"]
+        elif row["template_unknown_pass"]:
+            intent, slots = None, {}
+        else:
+            accepted = row["intent"] is not None and row["confidence"] >= run["threshold"]
+            intent, slots = (row["intent"], row["slots"]) if accepted else (None, {})
+        right = is_correct(item, intent, slots)
+        correct += right
+        wrong_actions += intent is not None and not right
+        kinds[row["kind"]] += 1
+        kinds_right[row["kind"]] += right
+    n = len(run["results"])
+    return {
+        "exact_accuracy": f"{correct}/{n} = {correct / n:.3f}" if n else None,
+        "wrong_action_rate": f"{wrong_actions}/{n} = {wrong_actions / n:.3f}" if n else None,
+        **{f"{kind}": f"{kinds_right[kind]}/{kinds[kind]}" for kind in sorted(kinds)},
+    }
+
+
 def summarize(run: dict[str, Any], items: list[dict[str, Any]]) -> dict[str, Any]:
     rows = run["results"]
     milliseconds = [row["ms"] for row in rows]
@@ -245,6 +297,14 @@ def summarize(run: dict[str, Any], items: list[dict[str, Any]]) -> dict[str, Any
         "peak_rss_mb": run["peak_rss_mb"],
         "by_kind": at_threshold["by_kind"],
         "threshold_sweep": sweep,
+        **(
+            {
+                "whole chain, no fuzzy names": chain_figures(run, items, fuzzy=False),
+                "whole chain, with fuzzy names": chain_figures(run, items, fuzzy=True),
+            }
+            if "fuzzy" in run["results"][0]
+            else {}
+        ),
         **({"gbnf_sampler": run["gbnf"]} if run["gbnf"] else {}),
     }
 
@@ -262,6 +322,15 @@ def errors_table(run: dict[str, Any], items: list[dict[str, Any]]) -> str:
             expected += " " + json.dumps(item.get("slots", {}))
         said = row["line"] + ("" if accepted or row["intent"] is None else " (below threshold)")
         lines.append(f"| {row['text']} | {expected} | {said} | {row['confidence']:.2f} |")
+    return "\n".join(lines)
+
+
+def corrections_table(run: dict[str, Any]) -> str:
+    lines = ["| command | heard -> taken for | intent |", "|---|---|---|"]
+    for row in run["results"]:
+        if row.get("fuzzy"):
+            heard = ", ".join(f"{a} -> {b}" for a, b in row["fuzzy_heard"].items())
+            lines.append(f"| {row['text']} | {heard} | {row['fuzzy']['intent']} {json.dumps(row['fuzzy']['slots'])} |")
     return "\n".join(lines)
 
 
@@ -305,10 +374,11 @@ def main() -> None:
     for summary, run in zip(summaries, runs, strict=True):
         label = summary["model"] + (f" + {Path(summary['lora']).name}" if summary["lora"] else "")
         figures[label] = {k: v for k, v in summary.items() if not isinstance(v, dict)}
-        for key in ("latency", "by_kind", "threshold_sweep", "gbnf_sampler"):
+        for key in ("latency", "by_kind", "threshold_sweep", "gbnf_sampler", "whole chain, no fuzzy names", "whole chain, with fuzzy names"):
             if key in summary:
                 figures[f"{label}: {key}"] = summary[key]
         notes.append(f"## {label}: commands it got wrong\n\n" + errors_table(run, items))
+        notes.append(f"## {label}: names corrected by fuzzy matching\n\n" + corrections_table(run))
     (Path(__file__).resolve().parent / "reports").mkdir(exist_ok=True)
     raw = Path(__file__).resolve().parent / "reports" / f"{args.name}_answers.json"
     raw.write_text(json.dumps([run["results"] for run in runs], indent=1) + "\n", encoding="utf-8")

@@ -292,3 +292,34 @@ def test_a_changed_home_keeps_the_loaded_model(
     answer = changed.answer("the attic fan is too loud, stop it")
     assert answer is not None
     assert answer.line == "none" or changed.language.parse(answer.line) is not None
+
+
+def test_calibration_is_saved_reused_and_a_bad_file_is_ignored(
+    tmp_path: Path, llm: LlmRecognizer, home: tuple[Registry, TemplateRecognizer]
+) -> None:
+    settings = dataclasses.replace(llm.settings, examples=0, cache_dir=tmp_path, calibrate=True)
+    llama = llm.decoder.llama
+    first = recognizer_for_home(settings, llama, *home)
+    assert first.decoder.priors_from == "model"
+    assert len(list(tmp_path.glob("llm-calibration-*.npz"))) == 1
+    expected = first.answer("the thermostat to twenty one please")
+
+    second = recognizer_for_home(settings, llama, *home)
+    assert second.decoder.priors_from == "cache"
+    assert second.decoder._priors.keys() == first.decoder._priors.keys()
+    for path, prior in first.decoder._priors.items():
+        assert np.allclose(second.decoder._priors[path], prior)
+    again = second.answer("the thermostat to twenty one please")
+    assert expected is not None and again is not None and again.line == expected.line
+
+    # A truncated file is ignored: the priors are computed again (and saved whole).
+    saved = next(tmp_path.glob("llm-calibration-*.npz"))
+    saved.write_bytes(saved.read_bytes()[:100])
+    third = recognizer_for_home(settings, llama, *home)
+    assert third.decoder.priors_from == "model"
+    assert recognizer_for_home(settings, llama, *home).decoder.priors_from == "cache"
+
+    # Another prompt (examples shown) has its own priors; the first file is not used for it.
+    other = recognizer_for_home(dataclasses.replace(settings, examples=1), llama, *home)
+    assert other.decoder.priors_from == "model"
+    assert len(list(tmp_path.glob("llm-calibration-*.npz"))) == 2

@@ -15,17 +15,21 @@ class Intent:
     slots: Mapping[str, Any]
     text: str
     source: str = "template"
-    """Which recogniser decided: "template" or "llm"."""
+    """Which recogniser decided: "template", "template+fuzzy" (after a correction) or "llm"."""
     confidence: float = 1.0
     slot_texts: Mapping[str, str] = field(default_factory=dict)
     """The words that filled each slot, as spoken."""
     unknown: Mapping[str, str] = field(default_factory=dict)
     """Slots whose words name nothing in this home, e.g. {"name": "attic light"}."""
+    corrected: Mapping[str, str] = field(default_factory=dict)
+    """Heard words taken for the home's words (fuzzy matching), e.g. {"kitten light": "kitchen light"}."""
 
     def as_dict(self) -> dict[str, Any]:
         report: dict[str, Any] = {"name": self.name, "slots": dict(self.slots)}
         if self.unknown:
             report["unknown"] = dict(self.unknown)
+        if self.corrected:
+            report["corrected"] = dict(self.corrected)
         if self.confidence != 1.0:
             report["confidence"] = round(self.confidence, 3)
         return report

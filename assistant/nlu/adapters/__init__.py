@@ -92,15 +92,15 @@ def load_llama_with_adapter(model: Path, *, threads: int, context: int, batch: i
 
     A model that cannot be loaded at all still raises ModelError.
     """
-    from ..llm.decoder import load_llama
+    from ..llm.decoder import apply_adapter, load_llama
 
+    llama = load_llama(model, threads=threads, context=context, batch=batch)
     if lora is None:
-        return load_llama(model, threads=threads, context=context, batch=batch)
+        return llama
     try:
         check_adapter(lora)
-        return load_llama(model, threads=threads, context=context, batch=batch, lora=lora)
+        apply_adapter(llama, lora)
     except ModelError as err:
         problem = err.message if err.message.startswith("LoRA adapter") else f"LoRA adapter {lora} cannot be applied ({err.message})"
-        llama = load_llama(model, threads=threads, context=context, batch=batch)  # the model itself must load
         _LOGGER.warning("%s; using the base model without the adapter (less accurate)", problem)
-        return llama
+    return llama

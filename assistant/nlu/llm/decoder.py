@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from ...errors import ModelError
+from .calibration_cache import CalibrationCache, cache_key, model_identity
 from .trie import Position, TokenTrie
 
 _LOGGER = logging.getLogger(__name__)
@@ -71,7 +72,19 @@ def _route_llama_logs(llama_cpp: Any) -> None:
 
 
 def load_llama(model: Path, *, threads: int, context: int, batch: int, lora: Path | None = None) -> Any:
-    """A llama.cpp model, or ModelError naming the file when it cannot be loaded."""
+    """A llama.cpp model, or ModelError naming the file when it cannot be loaded.
+
+    The model file is memory-mapped. llama-cpp-python turns mmap off whenever it is given an
+    adapter (a leftover from when llama.cpp merged adapters into the weights), and the whole model is
+    then read into private memory; llama.cpp applies an adapter while computing now, so ``lora`` is
+    applied to the loaded model by ``apply_adapter``.
+
+    ``swa_full``: Gemma 3 attends over a sliding window of 512 tokens in most layers, and llama.cpp
+    drops those layers' cache entries that fall out of the window. The decoder rewinds to the end of
+    the prompt prefix for every command; without the full cache, prefix entries dropped while a
+    longer sequence was in the context are missing, and answers depend on what came before. The
+    full cache costs about 20 MB for a 2,048-token context.
+    """
     try:
         import llama_cpp
         from llama_cpp import Llama
@@ -81,18 +94,38 @@ def load_llama(model: Path, *, threads: int, context: int, batch: int, lora: Pat
         ) from err
     _route_llama_logs(llama_cpp)
     try:
-        return Llama(
+        llama = Llama(
             model_path=str(model),
             n_ctx=context,
             n_batch=batch,
             n_threads=threads,
             n_threads_batch=threads,
-            lora_path=str(lora) if lora else None,
             logits_all=False,
+            swa_full=True,
             verbose=False,
         )
     except (ValueError, RuntimeError, OSError) as err:
         raise ModelError(f"cannot load model {model}: {err} (is the file complete and a GGUF model?)") from err
+    if lora is not None:
+        apply_adapter(llama, lora)
+    return llama
+
+
+def apply_adapter(llama: Any, lora: Path, scale: float = 1.0) -> None:
+    """Apply a GGUF LoRA adapter to a loaded model (freed with the model); ModelError if it does not fit."""
+    import ctypes
+
+    import llama_cpp
+
+    adapter = llama_cpp.llama_adapter_lora_init(llama.model, str(lora).encode("utf-8"))
+    if not adapter:
+        raise ModelError(f"LoRA adapter {lora} cannot be applied to this model (llama.cpp refused it)")
+    llama._stack.callback(llama_cpp.llama_adapter_lora_free, adapter)
+    adapters = (llama_cpp.llama_adapter_lora_p_ctypes * 1)(adapter)
+    scales = (ctypes.c_float * 1)(scale)
+    if llama_cpp.llama_set_adapters_lora(llama.ctx, adapters, 1, scales):
+        raise ModelError(f"LoRA adapter {lora} cannot be applied to this model (llama.cpp refused it)")
+    llama.adapter_path = lora  # part of what a saved prefix depends on (prefix_cache.model_identity)
 
 
 NULL_COMMANDS = ("N/A", "hello", "...")
@@ -112,8 +145,12 @@ class ConstrainedDecoder:
         calibrate: int = 0,
         command: Callable[[str], str] = lambda text: text,
         none_word: str = "none",
+        cache: CalibrationCache | None = None,
     ) -> None:
         self.llama = llama
+        self.cache = cache
+        self.priors_from = ""
+        """Where the calibration priors came from: "cache" (saved by an earlier start) or "model"."""
         self.trie = trie
         self.max_command_tokens = max_command_tokens
         self.calibrate = calibrate
@@ -131,6 +168,7 @@ class ConstrainedDecoder:
             )
         self._lock = threading.Lock()
         self.n_vocab = llama.n_vocab()
+        self._cache_key = cache_key(f"{model_identity(llama)}|calibrate={calibrate}|{NULL_COMMANDS}", self.prefix_tokens) if cache else ""
 
     def tokenize(self, text: str, bos: bool = False) -> list[int]:
         return list(self.llama.tokenize(text.encode("utf-8"), add_bos=bos, special=False))
@@ -155,7 +193,14 @@ class ConstrainedDecoder:
             self.llama.reset()
             self.llama.eval(self.prefix_tokens)
         if self.calibrate and not self._priors:
-            self._priors = self._content_free_priors()
+            self.priors_from = "cache"
+            priors = self.cache.load(self._cache_key) if self.cache is not None else None
+            if priors is None:
+                self.priors_from = "model"
+                priors = self._content_free_priors()
+                if self.cache is not None:
+                    self.cache.save(self._cache_key, priors)
+            self._priors = priors
 
     def _content_free_priors(self) -> dict[tuple[int, ...], np.ndarray]:
         """Log-probabilities of the options at the first ``calibrate`` decisions after content-free commands."""

@@ -21,6 +21,7 @@ from ...config import Config
 from ...registry import Registry
 from ..intent import Intent
 from ..templates import TemplateRecognizer
+from .calibration_cache import CalibrationCache
 from .decoder import ConstrainedDecoder, Decoded
 from .gbnf import to_gbnf
 from .language import NONE_WORD, LineError, OutputLanguage, build_language
@@ -149,6 +150,7 @@ def recognizer_for_home(settings: LlmSettings, llama: Any, registry: Registry, t
         calibrate=CALIBRATED_DECISIONS if settings.calibrate else 0,
         command=Prompt.command,
         none_word=NONE_WORD,
+        cache=CalibrationCache(settings.model_cache_dir),
     )
     decoder.prepare()
     _LOGGER.info(
