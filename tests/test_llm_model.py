@@ -323,3 +323,29 @@ def test_calibration_is_saved_reused_and_a_bad_file_is_ignored(
     other = recognizer_for_home(dataclasses.replace(settings, examples=1), llama, *home)
     assert other.decoder.priors_from == "model"
     assert len(list(tmp_path.glob("llm-calibration-*.npz"))) == 2
+
+
+def test_a_reload_keeps_the_loaded_model_unless_its_settings_change(tmp_path: Path) -> None:
+    from assistant.commands.recognizers import build_assistant, language_model_of
+
+    def config_with(llm: str) -> Config:
+        text = (REPO / "config" / "assistant.yaml").read_text(encoding="utf-8")
+        text = text.replace("paths: [../intents]", f"paths: [{REPO / 'intents'}]")
+        path = tmp_path / f"config-{len(list(tmp_path.iterdir()))}.yaml"
+        path.write_text(text + f"\nllm: {llm}\n", encoding="utf-8")
+        return load_config(path)
+
+    def model_of(assistant: Assistant) -> object:
+        lazy = language_model_of(assistant)
+        recognizer = lazy.loaded() if lazy is not None else None
+        assert isinstance(recognizer, LlmRecognizer)
+        return recognizer.decoder.llama
+
+    first = build_assistant(config_with("{examples: 0}"), None, load_model_now=True)
+    # Another threshold and prompt: the same model file, loaded the same way, is kept.
+    second = build_assistant(config_with("{examples: 0, confidence: 0.6}"), None, load_model_now=True, previous=first)
+    assert model_of(second) is model_of(first)
+    assert second.handle_text("set the thermostat to twenty degrees").outcome == "dry_run"  # no broker: nothing sent
+    # Another context size needs the model loaded again.
+    third = build_assistant(config_with("{examples: 0, context: 1536}"), None, load_model_now=True, previous=second)
+    assert model_of(third) is not model_of(second)

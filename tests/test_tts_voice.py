@@ -196,3 +196,27 @@ def test_chunks_cover_a_sentence_exactly() -> None:
         assert bounds[0][0] == 0 and bounds[-1][1] == frames
         assert all(a[1] == b[0] for a, b in zip(bounds, bounds[1:], strict=False))
         assert all(end > start for start, end in bounds)
+
+
+def test_the_split_voice_is_kept_in_the_cache_and_a_damaged_copy_is_cut_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    reference = samples(list(Voice.load(TtsSettings(seed=5)).synthesize_stream(TWO_SENTENCES)))
+    halves = sorted((tmp_path / "assistant" / "voices").glob("*.onnx"))
+    assert [path.name.split(".")[-2] for path in halves] == ["decoder", "encoder"]
+
+    cached = Voice.load(TtsSettings(seed=5))  # from the two files this time
+    assert cached.streams
+    assert np.array_equal(samples(list(cached.synthesize_stream(TWO_SENTENCES))), reference)
+
+    halves[1].write_bytes(halves[1].read_bytes()[:5000])  # a damaged encoder half
+    with caplog.at_level(logging.WARNING, logger="assistant.tts.voice"):
+        repaired = Voice.load(TtsSettings(seed=5))
+    assert "damaged" in caplog.text
+    assert repaired.streams
+    assert np.array_equal(samples(list(repaired.synthesize_stream(TWO_SENTENCES))), reference)
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="assistant.tts.voice"):
+        Voice.load(TtsSettings(seed=5))
+    assert "damaged" not in caplog.text  # the cache was mended

@@ -18,11 +18,13 @@ onto thresholds 1e17..1e-13; the default 0.5 is 1e2.
 from __future__ import annotations
 
 import logging
+import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ModelError
+from ..stt.dictionary import dictionary_subset
 from .frames import SAMPLE_RATE, AudioFrame
 
 _LOGGER = logging.getLogger(__name__)
@@ -69,23 +71,30 @@ class KeywordSpotter:
         self.threshold = sensitivity_to_threshold(sensitivity)
         model = Path(model_dir) if model_dir is not None else default_model_dir()
         try:
-            config = Config(
-                hmm=str(model / "en-us"),
-                dict=str(model / "cmudict-en-us.dict"),
-                lm=None,
-                keyphrase=self.phrase,
-                kws_threshold=self.threshold,
-                samprate=SAMPLE_RATE,
-                loglevel="FATAL",
-            )
-            self._decoder = Decoder(config)
-        except (RuntimeError, ValueError, OSError) as err:
-            raise ModelError(f"cannot load the PocketSphinx model in {model}: {err}") from err
-        missing = [word for word in self.phrase.split() if self._decoder.lookup_word(word) is None]
+            # Only the phrase's words: the whole dictionary would cost ~23 MB (stt/dictionary.py).
+            entries, missing = dictionary_subset(model / "cmudict-en-us.dict", self.phrase.split())
+        except OSError as err:
+            raise ModelError(f"cannot read the PocketSphinx dictionary in {model}: {err}") from err
         if missing:
             raise ValueError(
-                f"the wake phrase {phrase!r} has words the model cannot pronounce: {', '.join(missing)}"
+                f"the wake phrase {phrase!r} has words the model cannot pronounce: {', '.join(sorted(missing))}"
             )
+        try:
+            with tempfile.TemporaryDirectory(prefix="assistant-wake-") as folder:
+                dictionary = Path(folder) / "phrase.dict"
+                dictionary.write_text(entries, encoding="utf-8")
+                config = Config(
+                    hmm=str(model / "en-us"),
+                    dict=str(dictionary),
+                    lm=None,
+                    keyphrase=self.phrase,
+                    kws_threshold=self.threshold,
+                    samprate=SAMPLE_RATE,
+                    loglevel="FATAL",
+                )
+                self._decoder = Decoder(config)
+        except (RuntimeError, ValueError, OSError) as err:
+            raise ModelError(f"cannot load the PocketSphinx model in {model}: {err}") from err
         self._utterance_start = 0.0
         self._started = False
 

@@ -24,10 +24,14 @@ class LazyModelRecognizer:
 
     name = "llm"
 
-    def __init__(self, config: Config, registry: Registry, templates: TemplateRecognizer) -> None:
+    def __init__(
+        self, config: Config, registry: Registry, templates: TemplateRecognizer, previous: LazyModelRecognizer | None = None
+    ) -> None:
         self.config = config
         self.registry = registry
         self.templates = templates
+        self.previous = previous
+        """The recogniser this one replaces (config reload): its loaded model is reused if it fits."""
         self._recognizer: IntentRecognizer | None = None
         self._loaded = False
         self._lock = threading.Lock()
@@ -38,13 +42,25 @@ class LazyModelRecognizer:
             if not self._loaded:
                 from ..nlu.llm.recognizer import build_llm_recognizer
 
-                self._recognizer = build_llm_recognizer(self.config, self.registry, self.templates)
+                reused = self.previous.loaded() if self.previous is not None else None
+                self._recognizer = build_llm_recognizer(self.config, self.registry, self.templates, reuse=reused)
                 self._loaded = True
+                self.previous = None
+            return self._recognizer
+
+    def loaded(self) -> IntentRecognizer | None:
+        """The recogniser if it has been loaded (without loading it)."""
+        with self._lock:
             return self._recognizer
 
     def recognize(self, text: str) -> Intent | None:
         recognizer = self.load()
         return recognizer.recognize(text) if recognizer is not None else None
+
+
+def language_model_of(assistant: Assistant) -> LazyModelRecognizer | None:
+    """The assistant's language model recogniser (loaded or not), None when the config has none."""
+    return next((r for r in assistant.chain.recognizers if isinstance(r, LazyModelRecognizer)), None)
 
 
 def llm_enabled(config: Config) -> bool:
@@ -53,12 +69,17 @@ def llm_enabled(config: Config) -> bool:
     return parse_llm_settings(config).enabled
 
 
-def build_assistant(config: Config, link: MqttLink | None, *, load_model_now: bool = False) -> Assistant:
+def build_assistant(
+    config: Config, link: MqttLink | None, *, load_model_now: bool = False, previous: Assistant | None = None
+) -> Assistant:
+    """The assistant for ``config``; with ``previous`` (a reload), its loaded language model is
+    kept when the new config loads the same model the same way (only the prompt is rebuilt)."""
     registry = Registry.from_config(config)
     templates = TemplateRecognizer(load_intents(config.intent_paths), registry)
     extra: tuple[IntentRecognizer, ...] = ()
     if llm_enabled(config):
-        model = LazyModelRecognizer(config, registry, templates)
+        old = language_model_of(previous) if previous is not None else None
+        model = LazyModelRecognizer(config, registry, templates, previous=old)
         if load_model_now:
             model.load()
         extra = (model,)

@@ -16,6 +16,7 @@ from ..daemon.mouth import SpeakerMouth
 from ..daemon.service import Daemon
 from ..daemon.systemd import Notifier
 from ..daemon.wav_input import WavInput
+from ..memory import limit_malloc_arenas
 from ..tts import Speaker, parse_tts_settings
 from .common import add_config_option, connect, load
 
@@ -32,6 +33,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
 
 
 def run(args: argparse.Namespace) -> int:
+    limit_malloc_arenas()  # before any thread starts (see memory.py)
     config = load(args)
     inputs = [Path(p) for p in args.input_wav] if args.input_wav else None
     wav_input = WavInput(inputs, speed=args.input_speed) if inputs else None

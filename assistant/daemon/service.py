@@ -19,6 +19,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
@@ -27,12 +28,13 @@ from ..audio.settings import vad_settings, wake_settings
 from ..audio.source import AudioSource
 from ..audio.vad import make_detector
 from ..audio.wake import KeywordSpotter, PushToTalk, WakeDetector
-from ..commands.recognizers import build_assistant
+from ..commands.recognizers import build_assistant, language_model_of
 from ..config import Config
 from ..dialogue import Session
 from ..dialogue_settings import dialogue_settings
 from ..errors import AssistantError
 from ..listener import Heard, Listener
+from ..memory import release_free_memory
 from ..mqtt import MqttLink
 from ..pipeline import Assistant, Turn
 from ..stt.factory import build_recognizer
@@ -67,18 +69,28 @@ class Brain:
     session: Session = field(default_factory=Session)
 
 
-def build_brain(config: Config, link: MqttLink | None, push_to_talk: PushToTalk) -> Brain:
-    # Every model is loaded here, before READY: the first command is as fast as the rest.
-    assistant = build_assistant(config, link, load_model_now=True)
-    vad = vad_settings(config)
-    wake = wake_settings(config)
-    spotter = KeywordSpotter(wake.phrase, wake.sensitivity) if wake.enabled else None
-    listener = Listener(
-        make_detector(vad.engine, vad.threshold, vad.aggressiveness),
-        build_recognizer(config, assistant.templates),
-        vad,
-        WakeDetector(spotter, push_to_talk),
-    )
+def build_brain(config: Config, link: MqttLink | None, push_to_talk: PushToTalk, previous: Brain | None = None) -> Brain:
+    """Every model loaded, before READY, so the first command is as fast as the rest.
+
+    The language model (most of the start-up: its prompt is evaluated) loads in a thread while the
+    speech models load here, one core each. On a reload the loaded language model is kept when
+    its settings did not change.
+    """
+    assistant = build_assistant(config, link, previous=previous.assistant if previous else None)
+    language_model = language_model_of(assistant)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="load-llm") as pool:
+        loading = pool.submit(language_model.load) if language_model is not None else None
+        vad = vad_settings(config)
+        wake = wake_settings(config)
+        spotter = KeywordSpotter(wake.phrase, wake.sensitivity) if wake.enabled else None
+        listener = Listener(
+            make_detector(vad.engine, vad.threshold, vad.aggressiveness),
+            build_recognizer(config, assistant.templates),
+            vad,
+            WakeDetector(spotter, push_to_talk),
+        )
+        if loading is not None:
+            loading.result()  # ModelError from the thread is raised here
     return Brain(config, assistant, listener, push_to_talk, Session(window=dialogue_settings(config).window))
 
 
@@ -109,6 +121,7 @@ class Daemon:
         self.source_factory = source_factory
         self.push_to_talk = PushToTalk()
         self.brain = build_brain(config, link, self.push_to_talk)
+        release_free_memory()  # what loading the models needed only for a moment
         self.presence = Presence(link, config, self.settings, listen_topic=wake_settings(config).push_to_talk_topic)
         self.buffer = FrameBuffer(max(1, round(self.settings.audio_queue_seconds / FRAME_SECONDS)))
         self.stopping = threading.Event()
@@ -174,12 +187,13 @@ class Daemon:
         self.notifier.reloading()
         try:
             config = self.load_config()
-            brain = build_brain(config, self.link, self.push_to_talk)
+            brain = build_brain(config, self.link, self.push_to_talk, previous=self.brain)
         except AssistantError as err:
             _LOGGER.error("reload refused, keeping the running config:\n%s", err.message)
             self.notifier.ready("reload refused: the config has errors")
             return
         self.brain = brain
+        release_free_memory()
         _LOGGER.info("reloaded %s", config.source)
         self.notifier.ready("reloaded")
 
@@ -301,6 +315,7 @@ class Daemon:
             finally:
                 if not self.speaking.is_set():
                     self.presence.set_state("idle")
+                release_free_memory()
 
     def _handle(self, utterance: Utterance) -> None:
         heard = utterance.heard

@@ -10,11 +10,19 @@ work, so the first audio of a 3-second sentence comes after ~100 ms instead of ~
 This needs the ``onnx`` package to cut the graph; voices whose graph does not have the usual
 shape (``/dec/conv_pre`` fed by ``z``; multi-speaker voices, whose decoder also takes a speaker
 embedding) are not split, and are decoded a sentence at a time instead.
+
+Cutting costs time (0.3 s) and memory (the ``onnx`` module and the graph in protobuf form, about
+40 MB that the process keeps), so ``split_voice_cached`` does it once and keeps the two halves as
+ONNX files in the cache folder, named after the voice file's path, size and modification time;
+later starts load the halves directly and never import ``onnx``.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,12 +47,40 @@ class CannotSplit(Exception):
 
 @dataclass(frozen=True)
 class SplitVoice:
-    encoder: bytes
-    """Serialized ONNX graph: (input, input_lengths, scales) -> latent frames."""
-    decoder: bytes
-    """Serialized ONNX graph: latent frames -> audio."""
+    encoder: bytes | Path
+    """ONNX graph, serialized or a file: (input, input_lengths, scales) -> latent frames."""
+    decoder: bytes | Path
+    """ONNX graph, serialized or a file: latent frames -> audio."""
     latent_name: str
     """Name of the tensor between the two."""
+
+
+SPLIT_FORMAT = "1"
+"""Changes when the way voices are cut changes; part of the cached halves' names."""
+
+
+def split_voice_cached(model_path: Path, cache_dir: Path) -> SplitVoice:
+    """``split_voice``, kept in ``cache_dir``: cut once, then loaded from the two files."""
+    stat = model_path.stat()
+    identity = f"{SPLIT_FORMAT}|{model_path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}"
+    stem = f"{model_path.name.removesuffix('.onnx')}-{hashlib.sha256(identity.encode()).hexdigest()[:16]}"
+    folder = cache_dir / "voices"
+    encoder, decoder, latent = (folder / f"{stem}.{part}" for part in ("encoder.onnx", "decoder.onnx", "latent"))
+    if encoder.is_file() and decoder.is_file() and latent.is_file():
+        name = latent.read_text(encoding="utf-8").strip()
+        if name:
+            return SplitVoice(encoder, decoder, name)
+    split = split_voice(model_path)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for path, content in ((encoder, split.encoder), (decoder, split.decoder), (latent, split.latent_name.encode())):
+            assert isinstance(content, bytes)
+            with tempfile.NamedTemporaryFile(dir=folder, prefix=".tmp-", delete=False) as handle:
+                handle.write(content)
+            os.replace(handle.name, path)  # whole files only; the latent name is written last
+    except OSError as err:
+        _LOGGER.info("cannot keep the split voice in %s (%s); it is cut again at every start", folder, err)
+    return split
 
 
 def split_voice(model_path: Path) -> SplitVoice:

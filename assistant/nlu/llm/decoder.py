@@ -25,6 +25,7 @@ from __future__ import annotations
 import logging
 import math
 import threading
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -128,6 +129,19 @@ def apply_adapter(llama: Any, lora: Path, scale: float = 1.0) -> None:
     llama.adapter_path = lora  # part of what a saved prefix depends on (prefix_cache.model_identity)
 
 
+_MODEL_LOCKS: weakref.WeakKeyDictionary[Any, threading.Lock] = weakref.WeakKeyDictionary()
+_MODEL_LOCKS_GUARD = threading.Lock()
+
+
+def model_lock(llama: Any) -> threading.Lock:
+    """The one lock of a loaded model: decoders sharing it (after a reload) take turns on its context."""
+    with _MODEL_LOCKS_GUARD:
+        lock = _MODEL_LOCKS.get(llama)
+        if lock is None:
+            lock = _MODEL_LOCKS[llama] = threading.Lock()
+        return lock
+
+
 NULL_COMMANDS = ("N/A", "hello", "...")
 """Content-free commands whose answers show the prompt's own lean (for calibration)."""
 
@@ -166,7 +180,7 @@ class ConstrainedDecoder:
                 f"the prompt needs {needed} tokens of context but llm.context is {llama.n_ctx()}: "
                 "raise llm.context or lower llm.examples"
             )
-        self._lock = threading.Lock()
+        self._lock = model_lock(llama)
         self.n_vocab = llama.n_vocab()
         self._cache_key = cache_key(f"{model_identity(llama)}|calibrate={calibrate}|{NULL_COMMANDS}", self.prefix_tokens) if cache else ""
 

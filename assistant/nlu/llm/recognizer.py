@@ -110,14 +110,21 @@ class LlmRecognizer:
         return Answer(command, decoded.line, intent, decoded.confidence, seconds, decoded.decisions, decoded.forced)
 
 
-def build_llm_recognizer(config: Config, registry: Registry, templates: TemplateRecognizer) -> LlmRecognizer | None:
+def build_llm_recognizer(
+    config: Config, registry: Registry, templates: TemplateRecognizer, reuse: Any = None
+) -> LlmRecognizer | None:
     """The language model recogniser for this home, loaded and ready (prefix evaluated); None if disabled.
 
+    ``reuse``: a recogniser built before (the config is being reloaded); when the new settings load
+    the same model the same way, its model is kept and only the grammar and prompt are rebuilt
+    (no second copy of the model in memory while the new config is prepared).
     Raises ModelError when the model file is missing, corrupt or llama-cpp-python is absent.
     """
     settings = parse_llm_settings(config)
     if not settings.enabled:
         return None
+    if isinstance(reuse, LlmRecognizer) and reuse.settings.loads_like(settings):
+        return recognizer_for_home(settings, reuse.decoder.llama, registry, templates)
     return create_recognizer(settings, registry, templates)
 
 

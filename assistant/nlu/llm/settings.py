@@ -14,12 +14,12 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
+from ...cache_dir import default_cache_dir
 from ...config import Config, section_parser
 from ...errors import ConfigError, ConfigErrors
 from ...yamlsource import Field
@@ -41,12 +41,6 @@ LLM_KEYS = (
 )
 
 
-def default_cache_dir() -> Path:
-    """``$XDG_CACHE_HOME/assistant``, else ``~/.cache/assistant``."""
-    base = os.environ.get("XDG_CACHE_HOME")
-    return (Path(base) if base else Path.home() / ".cache") / "assistant"
-
-
 @dataclass(frozen=True)
 class LlmSettings:
     enabled: bool = True
@@ -61,7 +55,7 @@ class LlmSettings:
     """llama.cpp threads for prompt and generation. More threads than free cores slows decoding badly."""
     context: int = 2048
     """Context size in tokens; the fixed prompt prefix must fit with room for a command and its answer."""
-    batch: int = 512
+    batch: int = 128
     """Tokens evaluated per llama.cpp call while reading the prompt."""
     confidence: float = 0.5
     """Answers whose probability (under the grammar) is below this are treated as "not understood"."""
@@ -71,6 +65,11 @@ class LlmSettings:
     """Seed for drawing the example sentences from the templates."""
     calibrate: bool = True
     """Divide out the prompt's own lean at the first decisions (see decoder.py); off for a tuned adapter."""
+
+    def loads_like(self, other: LlmSettings) -> bool:
+        """Whether ``other`` loads the same model file with the same adapter and context."""
+        same = ("model", "lora", "cache_dir", "threads", "context", "batch")
+        return all(getattr(self, name) == getattr(other, name) for name in same)
 
     @property
     def model_cache_dir(self) -> Path:
@@ -110,7 +109,7 @@ def parse_llm_settings(config: Config) -> LlmSettings:
         cache_dir=read(lambda: field.get("cache_dir").path(base), None),
         threads=read(lambda: field.get("threads").integer(1, minimum=1, maximum=64), 1),
         context=read(lambda: field.get("context").integer(2048, minimum=256, maximum=32768), 2048),
-        batch=read(lambda: field.get("batch").integer(512, minimum=8, maximum=4096), 512),
+        batch=read(lambda: field.get("batch").integer(128, minimum=8, maximum=4096), 128),
         confidence=read(lambda: field.get("confidence").number(0.5, minimum=0.0, maximum=1.0), 0.5),
         examples=read(lambda: field.get("examples").integer(2, minimum=0, maximum=20), 2),
         seed=read(lambda: field.get("seed").integer(0, minimum=0), 0),
