@@ -30,13 +30,14 @@ import math
 import tempfile
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..audio.frames import level_dbfs
 from ..errors import ModelError
+from .dictionary import dictionary_subset, frequent_words
 from .grammar import CommandGrammar
 from .pronounce import Guesser
 from .transcript import Transcript
@@ -58,6 +59,8 @@ OPEN_GARBAGE_PROBABILITY = 1e-3
 """The same garbage phones in the open-vocabulary pass: robotic or mumbled speech goes there."""
 SILENCE_DBFS = -70.0
 """Audio quieter than this over the whole utterance is silence, whatever a model makes of it."""
+OPEN_VOCABULARY_WORDS = 30_000
+"""The open-vocabulary pass knows the language model's most likely words (and the grammar's)."""
 MAX_OPEN_GARBAGE = 0.3
 """An open-vocabulary result with more garbage than this is rejected."""
 
@@ -151,10 +154,13 @@ class PocketSphinxRecognizer:
         with tempfile.TemporaryDirectory(prefix="assistant-stt-") as folder:
             fillers = Path(folder) / "fillers.dict"
             write_filler_dictionary(self.model_dir, fillers)
+            # Each decoder gets the words it can produce, not all of cmudict (see stt/dictionary.py).
+            grammar_words = Path(folder) / "grammar.dict"
+            self._write_dictionary(grammar_words, grammar.words)
             self._grammar_decoder = self._decoder(
-                lm=None, fdict=str(fillers), fillprob=GARBAGE_PROBABILITY, maxhmmpf=GRAMMAR_MAX_HMMS
+                lm=None, dict=str(grammar_words), fdict=str(fillers), fillprob=GARBAGE_PROBABILITY, maxhmmpf=GRAMMAR_MAX_HMMS
             )
-            self._open_decoder = self._open(fillers) if open_vocabulary else None
+            self._open_decoder = self._open(fillers, Path(folder) / "open.dict") if open_vocabulary else None
         self.added_words = self._add_missing_words(self._grammar_decoder, dict(pronunciations or {}))
         start, final, transitions = grammar.graph.fsg_transitions()
         try:
@@ -172,13 +178,27 @@ class PocketSphinxRecognizer:
             ", open-vocabulary pass on" if open_vocabulary else "",
         )
 
-    def _open(self, fillers: Path) -> Any:
+    def _write_dictionary(self, target: Path, words: Iterable[str]) -> None:
+        source = self.model_dir / "cmudict-en-us.dict"
+        try:
+            entries, _ = dictionary_subset(source, words)  # the words it lacks get guesses later
+        except OSError as err:
+            raise ModelError(f"cannot read the PocketSphinx dictionary {source}: {err}") from err
+        target.write_text(entries, encoding="utf-8")
+
+    def _open(self, fillers: Path, dictionary: Path) -> Any:
         """The open-vocabulary decoder: the general language model, tuned for speed, with garbage."""
         lm = self.model_dir / "en-us.lm.bin"
         if not lm.exists():
             raise ModelError(f"no language model for the open-vocabulary pass: {lm} is missing")
+        try:
+            common = frequent_words(self.model_dir / "cmudict-en-us.dict", lm, OPEN_VOCABULARY_WORDS)
+        except (OSError, RuntimeError, ValueError) as err:
+            raise ModelError(f"cannot read the PocketSphinx language model {lm}: {err}") from err
+        self._write_dictionary(dictionary, {*common, *self.grammar.words})
         return self._decoder(
             lm=str(lm),
+            dict=str(dictionary),
             fdict=str(fillers),
             fillprob=OPEN_GARBAGE_PROBABILITY,
             fwdflat=False,
@@ -195,10 +215,9 @@ class PocketSphinxRecognizer:
         for needed in (acoustic, dictionary):
             if not needed.exists():
                 raise ModelError(f"PocketSphinx model incomplete: {needed} is missing")
+        options.setdefault("dict", str(dictionary))
         try:
-            config = Config(
-                hmm=str(acoustic), dict=str(dictionary), samprate=SAMPLE_RATE, loglevel="FATAL", **options
-            )
+            config = Config(hmm=str(acoustic), samprate=SAMPLE_RATE, loglevel="FATAL", **options)
             return Decoder(config)
         except (RuntimeError, ValueError, OSError) as err:
             raise ModelError(f"cannot load the PocketSphinx model in {self.model_dir}: {err}") from err
