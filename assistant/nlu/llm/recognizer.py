@@ -130,7 +130,7 @@ def build_llm_recognizer(
 
 def create_recognizer(settings: LlmSettings, registry: Registry, templates: TemplateRecognizer) -> LlmRecognizer:
     """Load the model (ModelError if it cannot be) and build the grammar and prompt for this home."""
-    model = resolve_model_path(settings.model, settings.model_cache_dir)
+    model = resolve_model_path(settings.model, settings.model_cache_dir, compact=settings.compact)
     from ..adapters import adapter_for, load_llama_with_adapter
 
     # The shipped adapter (trained by `assistant train` on synthetic homes) is used with the
