@@ -48,11 +48,16 @@ COMMANDS = (
 )
 
 
-def rss_mb(pid: int) -> float:
+def rss_mb(pid: int, field: str = "VmRSS") -> float:
+    """Resident memory in MB: ``VmRSS`` (all), ``RssAnon`` (the process's own) or ``RssFile`` (mapped files)."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(f"{field}:"):
             return round(int(line.split()[1]) / 1024, 1)
     return float("nan")
+
+
+def rss_parts(pid: int) -> str:
+    return f"RSS {rss_mb(pid)} MB (anonymous {rss_mb(pid, 'RssAnon')}, files {rss_mb(pid, 'RssFile')})"
 
 
 def synthesize(folder: Path) -> list[Path]:
@@ -67,6 +72,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--utterances", type=int, default=1000)
     parser.add_argument("--speed", type=float, default=4.0)
+    parser.add_argument("--report-every", type=int, default=100, help="print RSS every this many utterances")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-daemon-"))
     recordings = synthesize(work)
@@ -122,7 +128,7 @@ def main() -> None:
 
         threading.Thread(target=drain, daemon=True).start()
         rss_ready = rss_mb(process.pid)
-        print(f"READY after {ready_s:.1f} s, RSS {rss_ready} MB; playing {args.utterances} utterances at {args.speed}x", flush=True)
+        print(f"READY after {ready_s:.1f} s, {rss_parts(process.pid)}; playing {args.utterances} utterances at {args.speed}x", flush=True)
         deadline = time.monotonic() + args.utterances * 6 / args.speed + 120
         last_report = 0
         rss_warm: float | None = None
@@ -131,11 +137,11 @@ def main() -> None:
                 done = len(metrics)
             if done >= args.utterances:
                 break
-            if done - last_report >= 100:
+            if done - last_report >= args.report_every:
                 rss_now = rss_mb(process.pid)
-                print(f"  {done} utterances handled, RSS {rss_now} MB", flush=True)
+                print(f"  {done} utterances handled, {rss_parts(process.pid)}", flush=True)
                 last_report = done
-                if rss_warm is None:
+                if rss_warm is None and done >= 100:
                     rss_warm = rss_now  # after the first hundred: caches and arenas have grown
             time.sleep(0.5)
         time.sleep(1.0)
