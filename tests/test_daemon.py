@@ -136,6 +136,18 @@ def test_spoken_commands_become_mqtt_messages_and_spoken_replies(
         assert wav.getnframes() / wav.getframerate() > 2.0, "both replies were spoken into the WAV"
 
 
+def test_an_answer_to_a_question_needs_no_wake_word(
+    home: Path, tmp_path: Path, speech: SpeechSynth, recorder: Recorder, daemons: list[DaemonProcess]  # noqa: F811
+) -> None:
+    # "unlock" a confirm: true device: the assistant asks, and listens for the answer without the wake word.
+    inputs = [spoken(speech, "hey computer, unlock the front door"), silence(tmp_path, 1.0), spoken(speech, "yes")]
+    daemon = DaemonProcess(home, inputs, tmp_path / "replies.wav")
+    daemons.append(daemon)
+    daemon.wait_for(r"spoke 'Do you really want me to unlock the front door\?'")
+    assert recorder.wait_for(1, timeout=60) == [("zigbee2mqtt/front_door_lock/set", '{"state":"UNLOCK"}')]
+    assert daemon.stop() == 0
+
+
 def test_sighup_with_a_broken_config_keeps_the_running_one(
     home: Path, tmp_path: Path, speech: SpeechSynth, recorder: Recorder, daemons: list[DaemonProcess]  # noqa: F811
 ) -> None:

@@ -155,6 +155,21 @@ def test_what_is_not_a_command_switches_nothing(
     assert recorder.commands() == []
 
 
+@pytest.mark.parametrize("voice", ["piper", "espeak"])
+@pytest.mark.parametrize(
+    "text", ["dim the lights in the bathroom", "turn on the television", "make the office light brighter", "open the attic window"]
+)
+def test_what_this_home_does_not_have_is_not_taken_for_what_it_has(
+    listener: Listener, assistant: Assistant, recorder: Recorder, speech: SpeechSynth, text: str, voice: str  # noqa: F811
+) -> None:
+    # Without decoys in the grammar "bathroom" was heard as "bedroom" and the bedroom light dimmed.
+    heard = listener.capture(split_frames(speech.pcm(text, VOICES[voice])))
+    turn = act(assistant, heard)
+    assert turn.outcome in ("unknown_area", "unknown_device", "not_heard", "not_understood"), (turn.outcome, heard.transcript)
+    time.sleep(0.2)
+    assert recorder.commands() == []
+
+
 def test_wake_word_then_command_with_the_event_stream(
     recognizer: PocketSphinxRecognizer, assistant: Assistant, recorder: Recorder, speech: SpeechSynth  # noqa: F811
 ) -> None:

@@ -157,3 +157,29 @@ def test_every_template_sentence_of_the_example_home_is_in_its_grammar(example_c
         assert templates.recognize(phrase) is not None or templates.recognize_unknown(phrase) is not None, phrase
     # Compact: a few hundred states, not one per sentence.
     assert grammar.graph.num_states < 2000
+
+
+def test_decoys_add_common_rooms_and_things_the_home_lacks_and_never_its_own(example_config: Config) -> None:
+    from assistant.stt.decoys import with_decoys
+
+    registry = Registry.from_config(example_config)
+    templates = TemplateRecognizer(load_intents(example_config.intent_paths), registry)
+    lists = with_decoys(templates.slot_lists, registry.vocabulary())
+
+    def texts(name: str) -> set[str]:
+        return {value.text_in.text for value in lists[name].values}  # type: ignore[attr-defined]
+
+    home_areas = {name for name, _ in registry.area_names()}
+    assert {"bathroom", "attic", "office"} <= texts("area") - home_areas
+    assert {"television", "radio", "back door"} <= texts("name") - set(registry.device_names())
+    assert not {"den", "car", "gym"} & (texts("area") | texts("name"))  # too short: heard in "the"
+    used = set(registry.vocabulary())
+    decoy_rooms = texts("area") - home_areas
+    decoy_names = texts("name") - set(registry.device_names())
+    assert not {room.split()[0] for room in decoy_rooms} & used  # never "garage": the home's own
+    assert not {name.split()[0] for name in decoy_names} & used  # never "printer" or "garage light"
+    assert {"back door", "dining room"} <= decoy_names | decoy_rooms  # a front door and a living room are not these
+    grammar = compile_grammar(templates.intents, lists)
+    assert grammar.graph.accepts(tuple("make the bathroom light brighter".split()))  # {area} {type}
+    # The typed path is unchanged: decoys live only in the speech grammar.
+    assert templates.recognize("dim the lights in the bathroom") is None

@@ -49,6 +49,7 @@ import jellyfish
 from hassil.intents import TextSlotList
 from hassil.sample import sample_expression
 
+from .. import home_words
 from ..config import Config, section_parser
 from .intent import Intent
 from .templates import TemplateRecognizer, normalize_command
@@ -80,7 +81,7 @@ COMMON_HOME_WORDS = frozenset(
     doorbell camera alarm siren boiler pump aircon conditioner humidifier dehumidifier purifier
     car bike garage garden gate fountain aquarium heater radiator fireplace chandelier
     """.split()  # noqa: SIM905 - a word list reads best as text
-)
+) | home_words.all_words()
 """Words that name a room or a thing common in homes. When the heard words contain one that the
 home itself does not use (not even inside one of its words), they are taken at their word, never
 "corrected" into another name."""

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ..config import Config
 from ..nlu.templates import TemplateRecognizer
+from .decoys import with_decoys
 from .grammar import CommandGrammar, GrammarError, compile_grammar
 from .settings import SttSettings, stt_settings
 from .transcript import Recognizer
@@ -44,10 +45,11 @@ def find_vosk_model(config: Config) -> Path | None:
     return None
 
 
-def command_grammar(templates: TemplateRecognizer) -> CommandGrammar:
-    """The grammar of every command the templates accept with this home's names."""
+def command_grammar(templates: TemplateRecognizer, decoys: bool = True) -> CommandGrammar:
+    """The grammar of every command the templates accept with this home's names (and decoys: decoys.py)."""
+    lists = with_decoys(templates.slot_lists, templates.registry.vocabulary()) if decoys else templates.slot_lists
     try:
-        return compile_grammar(templates.intents, templates.slot_lists)
+        return compile_grammar(templates.intents, lists)
     except GrammarError as err:
         from ..errors import ConfigError
 
@@ -69,7 +71,7 @@ def build_recognizer(
     config: Config, templates: TemplateRecognizer, settings: SttSettings | None = None, engine: str | None = None
 ) -> Recognizer:
     settings = settings or stt_settings(config)
-    grammar = command_grammar(templates)
+    grammar = command_grammar(templates, settings.decoys)
     chosen, model = choose_engine(config, settings) if engine in (None, "auto") else (engine, settings.vosk_model)
     if chosen == "vosk":
         from .vosk_engine import VoskRecognizer

@@ -7,6 +7,7 @@ stt:
   min_confidence: 0.5       # below this the grammar result is not trusted (second pass instead)
   open_vocabulary: true     # second, open-vocabulary pass when the grammar result is rejected
   open_min_confidence: 0.3  # below this the second pass is rejected too: "I didn't catch that"
+  decoys: true              # common rooms and things this home lacks in the grammar (decoys.py)
   pronunciations:           # words the dictionary lacks, in ARPAbet (else espeak-ng guesses)
     zigbee: Z IH G B IY
 """
@@ -27,6 +28,7 @@ STT_KEYS = (
     "min_confidence",
     "open_vocabulary",
     "open_min_confidence",
+    "decoys",
     "pronunciations",
 )
 
@@ -45,6 +47,8 @@ class SttSettings:
     """Run a second, open-vocabulary pass when the grammar result is rejected."""
     open_min_confidence: float = 0.3
     """Open-vocabulary results below this confidence are rejected: "I didn't catch that"."""
+    decoys: bool = True
+    """Put common rooms and things this home lacks in the grammar, so they are not heard as its own."""
     pronunciations: dict[str, str] = field(default_factory=dict)
     """word -> ARPAbet phones, for words the PocketSphinx dictionary lacks."""
 
@@ -80,5 +84,6 @@ def stt_settings(config: Config) -> SttSettings:
         min_confidence=section.get("min_confidence").number(0.5, minimum=0.0, maximum=1.0),
         open_vocabulary=section.get("open_vocabulary").boolean(True),
         open_min_confidence=section.get("open_min_confidence").number(0.3, minimum=0.0, maximum=1.0),
+        decoys=section.get("decoys").boolean(True),
         pronunciations=pronunciations,
     )
