@@ -164,7 +164,7 @@ def test_decoys_add_common_rooms_and_things_the_home_lacks_and_never_its_own(exa
 
     registry = Registry.from_config(example_config)
     templates = TemplateRecognizer(load_intents(example_config.intent_paths), registry)
-    lists = with_decoys(templates.slot_lists, registry.vocabulary())
+    lists, first_words = with_decoys(templates.slot_lists, registry.vocabulary())
 
     def texts(name: str) -> set[str]:
         return {value.text_in.text for value in lists[name].values}  # type: ignore[attr-defined]
@@ -180,6 +180,17 @@ def test_decoys_add_common_rooms_and_things_the_home_lacks_and_never_its_own(exa
     assert not {name.split()[0] for name in decoy_names} & used  # never "printer" or "garage light"
     assert {"back door", "dining room"} <= decoy_names | decoy_rooms  # a front door and a living room are not these
     grammar = compile_grammar(templates.intents, lists)
-    assert grammar.graph.accepts(tuple("make the bathroom light brighter".split()))  # {area} {type}
+    assert grammar.graph.accepts(tuple(["make", "the", "bathroom", "light", "brighter"]))  # {area} {type}
+    assert {"bathroom", "television", "back"} <= first_words
+    # Weights: after "turn on the", the decoys together weigh as much as one of the home's names.
+    start, _, transitions = grammar.graph.fsg_transitions(first_words)
+    state = start
+    for word in ("turn", "on", "the"):
+        state = next(t[1] for t in transitions if t[0] == state and len(t) == 4 and t[3] == word)
+    arcs = {t[3]: t[2] for t in transitions if t[0] == state and len(t) == 4}
+    decoys = sum(p for w, p in arcs.items() if w in first_words)
+    assert arcs["kitchen"] > 20 * arcs["television"]
+    assert decoys == pytest.approx(max(arcs.values()))
+    assert sum(p for t in transitions if t[0] == state for p in [t[2]]) == pytest.approx(1.0)
     # The typed path is unchanged: decoys live only in the speech grammar.
     assert templates.recognize("dim the lights in the bathroom") is None

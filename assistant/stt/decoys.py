@@ -17,6 +17,10 @@ The lists (``home_words``) are general English household vocabulary, not tuned t
 Short decoys are left out (fewer than ``MIN_LETTERS`` letters: "den", "car", "gym"): measured, they
 were heard in place of "the" and other short words of real commands.
 
+Weights: at each point of the grammar the decoys together count as one more choice (see
+``WordGraph.fsg_transitions``); as fifty equal choices they made every real area and name there
+fifty times less likely, and real commands were refused for it.
+
 The price, measured on the speech bench: decoys also catch some real commands spoken badly
 (robotic espeak-ng voices, noise), which are then answered "I don't know ..." instead of done.
 """
@@ -33,8 +37,8 @@ MIN_LETTERS = 5
 """Decoys shorter than this (spaces not counted) are left out."""
 
 
-def with_decoys(slot_lists: Mapping[str, SlotList], vocabulary: Iterable[str]) -> dict[str, SlotList]:
-    """``slot_lists`` with decoys added to ``area`` and ``name``.
+def with_decoys(slot_lists: Mapping[str, SlotList], vocabulary: Iterable[str]) -> tuple[dict[str, SlotList], frozenset[str]]:
+    """``slot_lists`` with decoys added to ``area`` and ``name``, and the decoys' first words.
 
     A phrase is a decoy unless its first word is one this home uses: "back door" and "dining room"
     are decoys in a home with a front door and a living room, "garage light" is not in a home
@@ -54,4 +58,4 @@ def with_decoys(slot_lists: Mapping[str, SlotList], vocabulary: Iterable[str]) -
     name = lists.get("name")
     if isinstance(name, TextSlotList):
         lists["name"] = TextSlotList(name=name.name, values=[*name.values, *TextSlotList.from_strings(things).values])
-    return lists
+    return lists, frozenset(phrase.split()[0] for phrase in (*rooms, *things))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 from pathlib import Path
@@ -47,9 +48,11 @@ def find_vosk_model(config: Config) -> Path | None:
 
 def command_grammar(templates: TemplateRecognizer, decoys: bool = True) -> CommandGrammar:
     """The grammar of every command the templates accept with this home's names (and decoys: decoys.py)."""
-    lists = with_decoys(templates.slot_lists, templates.registry.vocabulary()) if decoys else templates.slot_lists
+    lists, decoy_words = (
+        with_decoys(templates.slot_lists, templates.registry.vocabulary()) if decoys else (templates.slot_lists, frozenset())
+    )
     try:
-        return compile_grammar(templates.intents, lists)
+        return dataclasses.replace(compile_grammar(templates.intents, lists), decoy_words=decoy_words)
     except GrammarError as err:
         from ..errors import ConfigError
 

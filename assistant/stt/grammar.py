@@ -427,6 +427,8 @@ class CommandGrammar:
     """The same language as a minimal deterministic word graph (what PocketSphinx searches)."""
     left_out: tuple[str, ...] = ()
     """Templates that a grammar cannot express (wildcards), as "Intent: template"."""
+    decoy_words: frozenset[str] = frozenset()
+    """First words of decoys (decoys.py): each state gives them together the weight of one choice."""
 
 
 def compile_grammar(

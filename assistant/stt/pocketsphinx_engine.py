@@ -46,6 +46,11 @@ _LOGGER = logging.getLogger(__name__)
 
 SAMPLE_RATE = 16_000
 CONFIDENCE_MIDPOINT = -5.6
+DECOY_MIDPOINT_SHIFT = -0.3
+"""The fit is measured against the best path at each frame; decoys in the grammar (decoys.py) add
+competitors to that best and lower a correct command's score by 0.1-0.5 (measured on espeak-ng
+commands), so with decoys the midpoint moves down by this much. Near misses that the lower bar lets
+through land on the decoys themselves, not on the home's devices."""
 CONFIDENCE_SLOPE = 2.0
 GARBAGE_PROBABILITY = 1e-2
 """Probability of a garbage phone at each point of the grammar (PocketSphinx's fillprob)."""
@@ -80,16 +85,17 @@ class Fit:
     """Average acoustic score per frame of the words (natural log, relative to the search's best)."""
     garbage: float
     """Share of the speech frames that went to garbage phones."""
+    midpoint: float = CONFIDENCE_MIDPOINT
 
     @property
     def confidence(self) -> float:
         if not self.words:
             return 0.0
-        fit = 1.0 / (1.0 + math.exp(-CONFIDENCE_SLOPE * (self.score - CONFIDENCE_MIDPOINT)))
+        fit = 1.0 / (1.0 + math.exp(-CONFIDENCE_SLOPE * (self.score - self.midpoint)))
         return fit * (1.0 - self.garbage)
 
 
-def fit_of(segments: list[Any]) -> Fit:
+def fit_of(segments: list[Any], midpoint: float = CONFIDENCE_MIDPOINT) -> Fit:
     """Words, score and garbage share of a segmentation (silence and noise fillers left out)."""
     words: list[str] = []
     total_log = 0.0
@@ -109,6 +115,7 @@ def fit_of(segments: list[Any]) -> Fit:
         tuple(words),
         total_log / word_frames if word_frames else -math.inf,
         garbage_frames / speech_frames if speech_frames else 0.0,
+        midpoint,
     )
 
 
@@ -162,7 +169,7 @@ class PocketSphinxRecognizer:
             )
             self._open_decoder = self._open(fillers, Path(folder) / "open.dict") if open_vocabulary else None
         self.added_words = self._add_missing_words(self._grammar_decoder, dict(pronunciations or {}))
-        start, final, transitions = grammar.graph.fsg_transitions()
+        start, final, transitions = grammar.graph.fsg_transitions(grammar.decoy_words)
         try:
             fsg = self._grammar_decoder.create_fsg("commands", start, final, transitions)
             self._grammar_decoder.add_fsg("commands", fsg)
@@ -283,7 +290,7 @@ class PocketSphinxRecognizer:
             # (Near-)digital silence: the language model makes words out of nothing.
             return Transcript("", 0.0, self.engine, True, partials, True, None, audio_seconds, 0.0, 0.0)
         segments, _ = self._decode(self._grammar_decoder, pcm)
-        fit = fit_of(segments)
+        fit = fit_of(segments, CONFIDENCE_MIDPOINT + (DECOY_MIDPOINT_SHIFT if self.grammar.decoy_words else 0.0))
         text = " ".join(fit.words)
         complete = bool(fit.words) and self.grammar.graph.accepts(fit.words)
         if complete and fit.garbage <= MAX_GARBAGE and fit.confidence >= self.min_confidence:

@@ -46,23 +46,29 @@ class WordGraph:
                 return False
         return state in self.finals
 
-    def fsg_transitions(self) -> tuple[int, int, list[tuple[int, int, float, str] | tuple[int, int, float]]]:
+    def fsg_transitions(
+        self, rare_words: frozenset[str] = frozenset(), rare_share: float = 1.0
+    ) -> tuple[int, int, list[tuple[int, int, float, str] | tuple[int, int, float]]]:
         """(start, final, transitions) for PocketSphinx's ``create_fsg``.
 
         PocketSphinx wants one final state: each accepting state gets an empty transition to it.
-        Each state's choices are equally likely.
+        Each state's choices are equally likely, except ``rare_words`` (decoys): at a state, they
+        share ``rare_share`` of one choice between them, so adding fifty of them does not make the
+        home's own words there fifty times less likely.
         """
         final = self.num_states
         transitions: list[tuple[int, int, float, str] | tuple[int, int, float]] = []
         for state, arcs in enumerate(self.arcs):
-            choices = len(arcs) + (1 if state in self.finals else 0)
-            if choices == 0:
+            rare = sum(1 for word, _ in arcs if word in rare_words)
+            common = len(arcs) - rare + (1 if state in self.finals else 0)
+            total = common + (rare_share if rare else 0.0)
+            if total == 0:
                 continue
-            probability = 1.0 / choices
             for word, target in arcs:
-                transitions.append((state, target, probability, word))
+                weight = rare_share / rare if word in rare_words else 1.0
+                transitions.append((state, target, weight / total, word))
             if state in self.finals:
-                transitions.append((state, final, probability))
+                transitions.append((state, final, 1.0 / total))
         return 0, final, transitions
 
 
