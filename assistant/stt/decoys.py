@@ -33,6 +33,10 @@ from hassil import SlotList, TextSlotList
 
 from ..home_words import ROOMS, THINGS
 
+MAX_THING_DECOYS = 20
+"""Household things taken as decoys (the most common first). Each costs memory: PocketSphinx builds
+a tree of the words that may follow every grammar state before a ``{name}``, and fifty things made
+the grammar decoder 41 MB larger; twenty, 8 MB. Rooms are cheap (fewer states take an area)."""
 MIN_LETTERS = 5
 """Decoys shorter than this (spaces not counted) are left out."""
 
@@ -50,7 +54,7 @@ def with_decoys(slot_lists: Mapping[str, SlotList], vocabulary: Iterable[str]) -
         return phrase.split()[0] not in used and len(phrase.replace(" ", "")) >= MIN_LETTERS
 
     rooms = [room for room in dict.fromkeys(ROOMS) if foreign(room)]
-    things = [thing for thing in dict.fromkeys(THINGS) if foreign(thing)]
+    things = [thing for thing in dict.fromkeys(THINGS) if foreign(thing)][:MAX_THING_DECOYS]
     lists = dict(slot_lists)
     area = lists.get("area")
     if isinstance(area, TextSlotList):
