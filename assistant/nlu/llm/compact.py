@@ -20,11 +20,12 @@ survive them. When it fails, the bundled file is used as it is and a warning say
 from __future__ import annotations
 
 import ctypes
-import json
 import logging
 import subprocess
 import sys
 from pathlib import Path
+
+from .model_file import stamp_matches, write_stamp
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -38,7 +39,7 @@ def compact_model(base: Path, base_sha256: str) -> Path:
     """The compact model for ``base`` (made on first use); ``base`` itself when it cannot be made."""
     target = base.with_name(base.stem + SUFFIX + base.suffix)
     stamp = target.with_name(target.name + ".verified")
-    if target.is_file() and _stamp_matches(stamp, target, base_sha256):
+    if target.is_file() and stamp_matches(stamp, target, base_sha256):
         return target
     partial = target.with_name(target.name + ".partial")
     _LOGGER.info("making the compact model %s (token embedding as q5_0; once)", target.name)
@@ -60,21 +61,11 @@ def compact_model(base: Path, base_sha256: str) -> Path:
         return base
     try:
         partial.replace(target)
-        status = target.stat()
-        stamp.write_text(json.dumps({"size": status.st_size, "mtime_ns": status.st_mtime_ns, "from_sha256": base_sha256}), encoding="utf-8")
+        write_stamp(stamp, target, base_sha256)
     except OSError as err:
         _LOGGER.warning("cannot keep the compact model in %s (%s); using %s as it is", target.parent, err, base.name)
         return base
     return target
-
-
-def _stamp_matches(stamp: Path, target: Path, base_sha256: str) -> bool:
-    try:
-        recorded = json.loads(stamp.read_text(encoding="utf-8"))
-        status = target.stat()
-    except (OSError, ValueError):
-        return False
-    return bool(recorded == {"size": status.st_size, "mtime_ns": status.st_mtime_ns, "from_sha256": base_sha256})
 
 
 def quantize(base: Path, target: Path) -> int:

