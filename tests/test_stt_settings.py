@@ -115,3 +115,16 @@ def test_auto_picks_a_downloaded_english_vosk_model(tmp_path: Path) -> None:
     assert find_vosk_model(config) == model
     assert choose_engine(config, SttSettings()) == ("vosk", model)
     assert choose_engine(config, SttSettings(engine="pocketsphinx")) == ("pocketsphinx", None)
+
+
+def test_decoys_can_be_switched_off(tmp_path: Path) -> None:
+    from assistant.nlu.templates import TemplateRecognizer, load_intents
+    from assistant.registry import Registry
+    from assistant.stt.factory import command_grammar
+
+    config = load_config(config_with(tmp_path, "stt:\n  decoys: false\n"))
+    assert stt_settings(config).decoys is False
+    templates = TemplateRecognizer(load_intents(config.intent_paths), Registry.from_config(config))
+    bathroom = ("dim", "the", "lights", "in", "the", "bathroom")
+    assert not command_grammar(templates, decoys=False).graph.accepts(bathroom)
+    assert command_grammar(templates).graph.accepts(bathroom)
