@@ -13,6 +13,7 @@ from assistant.train.generator import ExampleGenerator
 from assistant.train.homes import Home, custom_intent_names, home_document, synthetic_homes
 from assistant.train.noise import asr_noise
 from assistant.train.progress import ProgressBar
+from assistant.train.sound_alikes import SoundAlikes, bundled_sound_alikes, read_pronunciations
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -89,6 +90,50 @@ def test_asr_noise_is_seeded_and_keeps_the_words_recognisable() -> None:
     assert first != text
     assert "%" not in first and first == first.lower()
     assert {asr_noise(text, random.Random(seed)) for seed in range(20)} != {first}
+
+
+def test_sound_alikes_are_one_phone_away() -> None:
+    dictionary = read_pronunciations(
+        ["lamp L AE M P", "lamp(2) L AE M", "lamb L AE M", "camp K AE M P", "lamps L AE M P S", "dog D AO G", "am AE M"]
+    )
+    assert dictionary["lamp"] == ("L", "AE", "M", "P")
+    alikes = SoundAlikes(dictionary, ["lamp", "lamb", "camp", "lamps", "dog", "am"])
+    assert alikes.of("lamp") == ("camp", "lamb", "lamps")
+    assert alikes.of("lamb") == ("am", "lamp")
+    assert alikes.of("dog") == ()
+    assert alikes.of("unknown") == ()
+    only_common = SoundAlikes(dictionary, ["lamp", "dog"])
+    assert only_common.of("lamp") == ()
+
+
+def test_bundled_sound_alikes_come_from_the_recognisers_own_dictionary() -> None:
+    alikes = bundled_sound_alikes()
+    assert "lamb" in alikes.of("lamp")
+    assert "kitten" in alikes.of("kitchen")
+    assert "lamp" not in alikes.of("lamp")
+    noisy = {asr_noise("turn on the reading lamp", random.Random(seed), 1, alikes) for seed in range(100)}
+    assert any(text.split()[-1] in alikes.of("lamp") for text in noisy)
+
+
+def test_near_misses_and_purposes_follow_the_home(homes: list[Home]) -> None:
+    near_misses = purposes = 0
+    for home in homes:
+        generator = ExampleGenerator(home, 5)
+        vocabulary = set(home.registry.vocabulary())
+        for _ in range(80):
+            example = generator._near_miss()
+            if example is not None:
+                near_misses += 1
+                assert example.line == NONE_WORD and example.kind == "none"
+                assert set(example.text.lower().replace(",", "").split()) - vocabulary, example
+            example = generator._purpose()
+            if example is not None:
+                purposes += 1
+                intent = home.language.parse(example.line, example.text)
+                assert intent is not None and "name" in intent.slots, example
+                named = home.registry.devices_named(str(intent.slots["name"]))
+                assert len(named) == 1, example
+    assert near_misses > 50 and purposes > 5, (near_misses, purposes)
 
 
 def test_generator_never_reads_the_benchmark_sets() -> None:

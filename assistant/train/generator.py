@@ -6,8 +6,10 @@ or ``none``), so an example can never name a device the home does not have. Kind
 - ``template``: a sentence of the home's intents templates (the format, the slot values);
 - ``paraphrase``: the same meanings in words the templates do not know ("kill the fan");
 - ``indirect``: a wish that implies an action ("it's too dark in the kitchen");
-- ``none``: requests outside the home, devices the home lacks, actions a device cannot do;
-- ``asr``: any of the above with speech-recognition errors ("turn of the kitchen lite").
+- ``none``: requests outside the home, devices the home lacks ("unlock the back door" where there
+  is only a front door), actions a device cannot do;
+- ``asr``: any of the above with speech-recognition errors ("turn of the kitchen lite", "the
+  reading lamb").
 
 Deterministic: the same home and seed give the same examples. It reads only the home (config,
 registry, intents); it never reads a benchmark set.
@@ -28,11 +30,12 @@ from ..registry import TYPE_WORDS
 from . import phrasings as P
 from .homes import TYPE_POOLS, Home
 from .noise import asr_noise
+from .sound_alikes import SoundAlikes, bundled_sound_alikes
 
-GENERATOR_VERSION = "1"
+GENERATOR_VERSION = "2"
 """Bumped whenever the examples a seed produces change."""
 
-KIND_WEIGHTS = {"template": 0.16, "paraphrase": 0.44, "indirect": 0.14, "none": 0.26}
+KIND_WEIGHTS = {"template": 0.15, "paraphrase": 0.4, "indirect": 0.2, "none": 0.25}
 ASR_SHARE = 0.22
 
 
@@ -46,8 +49,9 @@ class Example:
 class ExampleGenerator:
     """Draws examples for one home; ``generate(n)`` gives ``n`` distinct commands (fewer for a tiny home)."""
 
-    def __init__(self, home: Home, seed: int) -> None:
+    def __init__(self, home: Home, seed: int, alikes: SoundAlikes | None = None) -> None:
         self.home = home
+        self.alikes = alikes if alikes is not None else bundled_sound_alikes()
         self.rng = random.Random(seed)
         self.sampler = SentenceSampler(home.templates.intents, home.templates.slot_lists, seed)
         self.language = home.language
@@ -77,7 +81,7 @@ class ExampleGenerator:
             if example is None:
                 continue
             if self.rng.random() < ASR_SHARE:
-                noisy = asr_noise(example.text, self.rng, strength=self.rng.choice((1, 1, 2, 3)))
+                noisy = asr_noise(example.text, self.rng, strength=self.rng.choice((1, 1, 2, 3)), alikes=self.alikes)
                 if noisy and noisy != example.text:
                     example = Example(noisy, example.line, "asr")
             examples.setdefault(example.text, example)
@@ -253,6 +257,10 @@ class ExampleGenerator:
             line = self._line("Lock", slots)
             text = self.rng.choice(P.SECURE_PHRASES).format(t=phrase)
             return Example(self._polite(text), line, "indirect") if line else None
+        if roll < 0.45:
+            return self._purpose()
+        if roll < 0.55:
+            return self._named_wish()
         intent_name, kind, value, patterns = self.rng.choice(P.INDIRECT)
         areas = [a for a in self.registry.areas if self.registry.devices_in(a.id, DeviceType(kind))]
         if not areas:
@@ -267,19 +275,77 @@ class ExampleGenerator:
         text = self.rng.choice(patterns).format(a=self._area_phrase(area.id))
         return Example(self._polite(text), line, "indirect")
 
+    def _purpose(self) -> Example | None:
+        """A wish only one device of this home answers ("I have to print a letter" -> the printer)."""
+        word, intent_name, patterns = self.rng.choice(P.PURPOSES)
+        having = [d for d in self.registry.devices if any(word in name.split() for name in d.spoken_names)]
+        if len(having) != 1:
+            return None
+        target = self._named_target(intent_name, having[0])
+        if target is None:
+            return None
+        line = self._line(intent_name, {"name": target})
+        return Example(self._polite(self.rng.choice(patterns)), line, "indirect") if line else None
+
+    def _named_wish(self) -> Example | None:
+        intent_name = self.rng.choice(sorted(P.NAMED_WISHES))
+        named = [t for t, _ in self.offered.get(intent_name, []) if "name" in t.slots]
+        if not named:
+            return None
+        target = self.rng.choice(named)
+        phrase, slots = self._target_phrase(target)
+        if "name" not in slots:
+            return None
+        line = self._line(intent_name, slots)
+        text = self.rng.choice(P.NAMED_WISHES[intent_name]).format(t=phrase)
+        return Example(self._polite(text), line, "indirect") if line else None
+
+    def _named_target(self, intent_name: str, device: Device) -> str | None:
+        """A name that means only ``device``, if ``device`` can do ``intent_name``."""
+        if not any(t.devices and t.devices[0] is device and "name" in t.slots for t, _ in self.offered.get(intent_name, [])):
+            return None
+        unique = [name for name in device.spoken_names if len(self.registry.devices_named(name)) == 1]
+        return self.rng.choice(unique) if unique else None
+
     # --- none -------------------------------------------------------------------------------
 
     def none(self) -> Example | None:
         roll = self.rng.random()
-        if roll < 0.4:
+        if roll < 0.35:
             return Example(self.rng.choice(P.OUT_OF_HOME), NONE_WORD, "none")
-        if roll < 0.8:
+        if roll < 0.5:
+            return self._near_miss()
+        if roll < 0.82:
             thing = self._absent_thing()
             if thing is None:
                 return None
             text = self.rng.choice(P.ABSENT_ACTIONS).format(x=thing)
             return Example(self._polite(text), NONE_WORD, "none")
         return self._unsupported()
+
+    def _near_miss(self) -> Example | None:
+        """A command for a device like one of this home's, under a name none of its devices has."""
+        named = [t for t in self.language.targets if "name" in t.slots and t.verbs]
+        if not named:
+            return None
+        target = self.rng.choice(named)
+        device = target.devices[0]
+        words = self.rng.choice(device.spoken_names).split()
+        vocabulary = set(self.registry.vocabulary())
+        other = self.rng.choice(P.NEAR_MISS_WORDS)
+        if other in vocabulary or other in words:
+            return None
+        name = " ".join([other, *words[1:]] if len(words) > 1 else [other, *words])
+        if self.registry.devices_named(name):
+            return None
+        verb = self.rng.choice(target.verbs)
+        patterns = [p for p in P.PARAPHRASES.get(verb.intent, ()) if "{v}" not in p] if not verb.values else []
+        patterns += P.NEAR_MISS_COMMANDS.get(verb.intent, [])
+        if not patterns:
+            return None
+        values = " ".join(spoken for spoken, _ in self._values(verb) if spoken)
+        text = self.rng.choice(patterns).format(t=f"the {name}", v=values)
+        return Example(self._polite(text), NONE_WORD, "none")
 
     def _absent_thing(self) -> str | None:
         """A device, or a device in an area, that this home does not have."""

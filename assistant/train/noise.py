@@ -1,7 +1,8 @@
 """Errors of the kind speech recognition makes, applied to a command text (seeded).
 
-Sound-alike words ("off" -> "of", "light" -> "lite"), numbers written as words, dropped or
-doubled short words, fillers, words split or run together, and the odd misspelt letter.
+Sound-alike words ("off" -> "of", "light" -> "lite"), words one phone away ("lamp" -> "lamb",
+"kitchen" -> "kitten", from ``sound_alikes``), numbers written as words, dropped or doubled short
+words, fillers, words split or run together, and the odd misspelt letter.
 The meaning stays recoverable: the expected answer does not change.
 """
 
@@ -11,6 +12,7 @@ import random
 import re
 
 from ..stt.numbers import number_words
+from .sound_alikes import SoundAlikes
 
 SOUND_ALIKES: dict[str, tuple[str, ...]] = {
     "off": ("of", "of"),
@@ -57,21 +59,30 @@ FILLERS = ("uh", "um", "er", "like", "so")
 _NUMBER = re.compile(r"^\d+(\.5)?$")
 
 
-def asr_noise(text: str, rng: random.Random, strength: int = 2) -> str:
-    """``text`` as a speech recogniser might have written it: lower case, no punctuation, ``strength`` errors."""
+def asr_noise(text: str, rng: random.Random, strength: int = 2, alikes: SoundAlikes | None = None) -> str:
+    """``text`` as a speech recogniser might have written it: lower case, no punctuation, ``strength`` errors.
+
+    With ``alikes``, some errors put a word one phone away in place of a word of three letters or more.
+    """
     words = re.sub(r"[?!,.;:\"]+(?=\s|$)", "", text.lower()).replace("%", " percent").split()
     words = [" ".join(number_words(float(w))) if _NUMBER.match(w) and rng.random() < 0.6 else w for w in words]
     for _ in range(strength):
         if not words:
             break
-        words = _one_error(words, rng)
+        words = _one_error(words, rng, alikes)
     return " ".join(" ".join(words).split())
 
 
-def _one_error(words: list[str], rng: random.Random) -> list[str]:
+def _one_error(words: list[str], rng: random.Random, alikes: SoundAlikes | None) -> list[str]:
     kind = rng.random()
     index = rng.randrange(len(words))
     word = words[index]
+    if alikes is not None and rng.random() < 0.35:
+        content = [i for i, w in enumerate(words) if len(w) >= 3 and alikes.of(w)]
+        if content:
+            chosen = rng.choice(content)
+            words[chosen] = rng.choice(alikes.of(words[chosen]))
+            return words
     if kind < 0.45 and word in SOUND_ALIKES:
         words[index] = rng.choice(SOUND_ALIKES[word])
     elif kind < 0.45:

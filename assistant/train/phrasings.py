@@ -155,6 +155,40 @@ INDIRECT: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
 )
 """Indirect requests about an area: what they mean for the devices of one type there."""
 
+PURPOSES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    # (a word in the device's name, intent, what people say when they want it)
+    ("printer", "TurnOn", ("I have to print a letter", "I want to print my tickets", "time to print the homework", "I must print a form", "printing time")),
+    ("printer", "TurnOff", ("I'm done printing", "no more printing today", "the printing is finished")),
+    ("kettle", "TurnOn", ("I fancy a cup of tea", "time for a brew", "I need hot water for my tea", "let's have some tea")),
+    ("kettle", "TurnOff", ("the tea is made", "I don't want tea after all")),
+    ("tv", "TurnOn", ("let's watch a film", "I want to watch the match", "time for some telly")),
+    ("tv", "TurnOff", ("we're done watching", "no more telly tonight")),
+    ("reading", "TurnOn", ("I'd like to read my book", "I'm going to read a bit", "time to read the paper")),
+    ("desk", "TurnOn", ("I'm starting work", "time to do my homework", "I have to study")),
+    ("desk", "TurnOff", ("I'm finished working for today", "work is over")),
+    ("bedside", "TurnOn", ("I want to read in bed", "I'm getting into bed with a book")),
+    ("garage", "Open", ("I'm taking the car out", "I have to drive to work", "the bike needs to come out", "I'm off in the car")),
+    ("garage", "Close", ("the car is back in", "I've parked the car", "the car is put away")),
+    ("front", "Unlock", ("the guests are here, let them in", "the delivery is at the door, let the courier in", "let my friend in")),
+    ("back", "Unlock", ("I want to go out into the garden", "let the dog out the back")),
+    ("dehumidifier", "TurnOn", ("it's so damp in here", "the walls are wet with condensation")),
+    ("humidifier", "TurnOn", ("the air is so dry", "my throat is dry from the air")),
+    ("purifier", "TurnOn", ("the air smells stale", "there's pollen everywhere")),
+    ("christmas", "TurnOn", ("make it festive", "let's get in the christmas spirit")),
+    ("blanket", "TurnOn", ("warm up my bed", "my bed is freezing")),
+    ("towel", "TurnOn", ("I'm going to have a shower", "I want warm towels")),
+    ("extractor", "TurnOn", ("it smells of cooking", "the steam is everywhere")),
+)
+"""Wishes that call for one named device; used only where exactly one device has the word."""
+
+NAMED_WISHES: dict[str, tuple[str, ...]] = {
+    "TurnOn": ("{t} should be on", "{t} needs power", "I need {t}", "where is {t}, it's off", "{t} has to come on"),
+    "TurnOff": ("nobody is using {t}", "{t} is on for no reason", "{t} has been on all day", "{t} is burning electricity", "{t} doesn't need to be on"),
+    "BrightnessDown": ("{t} is far too much", "{t} is dazzling me", "{t} hurts my eyes"),
+    "BrightnessUp": ("{t} is too weak", "I can barely see with {t}"),
+}
+"""Wishes about one named device."""
+
 COLD_PHRASES = ("I'm freezing", "it's cold in here", "I'm cold", "it's chilly", "brr it's freezing", "it's too cold", "warm it up", "I'm shivering", "heat the place up")
 HOT_PHRASES = ("I'm too hot", "it's boiling in here", "it's too warm", "cool it down a bit", "it's way too hot", "I'm roasting")
 WARM_VALUES = (21, 22, 23)
@@ -191,6 +225,12 @@ OUT_OF_HOME = (
     "lights camera action", "light as a feather", "open a bank account", "close the deal",
     "lock in the price", "set the table", "turn the page", "switch to english",
     "raise the question", "lower your voice", "heat up my lunch in the microwave",
+    "order more light bulbs", "we're out of milk", "how much does a coffee machine cost",
+    "who invented the light bulb", "put coffee on the shopping list", "the door needs painting",
+    "I should clean the fan", "write down that the lamp is broken", "how do you descale a kettle",
+    "tell me when the plumber comes", "what's a good temperature for a bedroom", "buy a new lamp",
+    "remind me to lock up later", "make a note to fix the blinds", "how many lumens is a bright light",
+    "the coffee was nice", "I'll make my own coffee", "is coffee bad for you", "call the locksmith",
 )
 """Requests no home device answers."""
 
@@ -218,6 +258,24 @@ UNSUPPORTED: dict[str, tuple[str, ...]] = {
     "BrightnessUp": ("make {t} brighter",),
 }
 """Commands a device cannot carry out (a fan in blue, a locked lamp): ``none``."""
+
+NEAR_MISS_WORDS = (
+    "back", "side", "front", "upstairs", "downstairs", "spare", "second", "little", "big", "old", "new",
+    "main", "outside", "garden", "attic", "basement", "porch", "guest", "kids", "other", "corner", "hall",
+    "study", "office", "pantry", "loft", "cellar", "utility", "top", "bottom",
+)
+"""Words put in front of a device word to name a device the home lacks ("the back door" in a home with a front door)."""
+
+NEAR_MISS_COMMANDS: dict[str, list[str]] = {
+    "TurnOn": ["turn on {t}", "switch on {t}", "turn {t} on"], "TurnOff": ["turn off {t}", "switch off {t}"],
+    "Toggle": ["toggle {t}"], "SetBrightness": ["set {t} to {v}", "dim {t} to {v}"],
+    "BrightnessUp": ["make {t} brighter"], "BrightnessDown": ["dim {t}", "make {t} darker"],
+    "SetColor": ["make {t} {v}", "turn {t} {v}"], "SetColorTemp": ["make {t} {v}"],
+    "Open": ["open {t}"], "Close": ["close {t}"], "SetPosition": ["set {t} to {v}"], "Lock": ["lock {t}"],
+    "Unlock": ["unlock {t}", "open {t}"], "SetTemperature": ["set {t} to {v}"],
+    "QueryState": ["is {t} on", "is {t} open", "is {t} locked"], "QueryTemperature": ["what does {t} say", "what's the temperature on {t}"],
+}
+"""Plain commands for the near misses (with the value slots filled, ``{v}``)."""
 
 POLITE_PREFIXES = ("", "", "", "", "please ", "hey ", "could you ", "can you ", "would you ", "ok ", "um ", "so ")
 NO_PREFIX_BEFORE = ("i ", "i'", "it", "the ", "my ", "is ", "are ", "did ", "what", "how", "tell", "check", "can ", "could ", "would ", "please", "make sure", "we ", "nobody", "some", "more", "too", "why", "let's", "one ", "a ", "an ")
