@@ -207,6 +207,7 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=0, help="only the first N commands (a quick look)")
     parser.add_argument("--synthesize-only", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--name", default="speech", help="report name under bench/reports")
+    parser.add_argument("--config", type=Path, default=REPO / "config" / "assistant.yaml", help="the home and its stt settings")
     parser.add_argument("--details", action="store_true", help="also write every result to bench/reports/<name>_results.json")
     args = parser.parse_args()
     voices = [v for v in args.voices.split(",") if v]
@@ -237,7 +238,7 @@ def run_benchmark(args: argparse.Namespace, voices: list[str]) -> None:
     load_average = os.getloadavg()
     synth = SpeechSynth(args.cache)
     commands = COMMANDS[: args.limit] if args.limit else COMMANDS
-    config = load_config(REPO / "config" / "assistant.yaml")
+    config = load_config(args.config)
     with LocalBroker(free_port()) as broker:
         config = dataclasses.replace(config, mqtt=dataclasses.replace(config.mqtt, host=broker.host, port=broker.port))
         link = MqttLink(config.mqtt)

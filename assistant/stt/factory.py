@@ -101,4 +101,5 @@ def build_recognizer(
         open_vocabulary=settings.open_vocabulary,
         open_min_confidence=settings.open_min_confidence,
         pronunciations=settings.pronunciations,
+        denoise=settings.denoise,
     )

@@ -18,6 +18,10 @@ Each utterance is decoded when it is complete, so cepstral mean normalisation se
 utterance ("batch" CMN). Streaming it frame by frame (live CMN) cost 6-8 of 40 commands spoken by
 espeak-ng in a trial; decoding a 3 s command after it ends takes about 0.1 s.
 
+Steady background noise (a fan, a hood, hum) is taken out of each utterance first when ``denoise``
+is on (``audio/denoise.py``); clean recordings pass through unchanged. Every utterance is dithered
+(one bit of seeded noise), so digital silence does not reach the model as frames of zero energy.
+
 Confidence: PocketSphinx reports each word's acoustic score relative to the best path through the
 search at each frame. Its average per frame over the words (natural log) is turned into 0..1 by
 ``1 / (1 + exp(-2 (score - CONFIDENCE_MIDPOINT)))`` and scaled down by the share of garbage.
@@ -35,7 +39,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..audio.frames import level_dbfs
+from ..audio.denoise import remove_steady_noise
+from ..audio.frames import dither, level_dbfs
 from ..errors import ModelError
 from .dictionary import dictionary_subset, frequent_words
 from .grammar import CommandGrammar
@@ -151,8 +156,10 @@ class PocketSphinxRecognizer:
         open_vocabulary: bool = True,
         open_min_confidence: float = 0.3,
         pronunciations: Mapping[str, str] | None = None,
+        denoise: bool = True,
     ) -> None:
         self.grammar = grammar
+        self.denoise = denoise
         self.model_dir = Path(model_dir) if model_dir is not None else bundled_model_dir()
         self.min_confidence = min_confidence
         self.open_min_confidence = open_min_confidence
@@ -289,6 +296,11 @@ class PocketSphinxRecognizer:
         if level_dbfs(pcm) < SILENCE_DBFS:
             # (Near-)digital silence: the language model makes words out of nothing.
             return Transcript("", 0.0, self.engine, True, partials, True, None, audio_seconds, 0.0, 0.0)
+        if self.denoise:
+            pcm = remove_steady_noise(pcm)
+        # Digital silence (padding, a gated microphone, synthesized speech) becomes frames of zero
+        # energy the model has never seen: 37 -> 45 of 52 espeak-ng commands right with dither.
+        pcm = dither(pcm)
         segments, _ = self._decode(self._grammar_decoder, pcm)
         fit = fit_of(segments, CONFIDENCE_MIDPOINT + (DECOY_MIDPOINT_SHIFT if self.grammar.decoy_words else 0.0))
         text = " ".join(fit.words)

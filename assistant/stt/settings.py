@@ -8,6 +8,7 @@ stt:
   open_vocabulary: true     # second, open-vocabulary pass when the grammar result is rejected
   open_min_confidence: 0.3  # below this the second pass is rejected too: "I didn't catch that"
   decoys: true              # common rooms and things this home lacks in the grammar (decoys.py)
+  denoise: true             # take steady background noise (fans, hum) out before recognition
   pronunciations:           # words the dictionary lacks, in ARPAbet (else espeak-ng guesses)
     zigbee: Z IH G B IY
 """
@@ -29,6 +30,7 @@ STT_KEYS = (
     "open_vocabulary",
     "open_min_confidence",
     "decoys",
+    "denoise",
     "pronunciations",
 )
 
@@ -49,6 +51,8 @@ class SttSettings:
     """Open-vocabulary results below this confidence are rejected: "I didn't catch that"."""
     decoys: bool = True
     """Put common rooms and things this home lacks in the grammar, so they are not heard as its own."""
+    denoise: bool = True
+    """Remove steady background noise from each command before PocketSphinx decodes it (audio/denoise.py)."""
     pronunciations: dict[str, str] = field(default_factory=dict)
     """word -> ARPAbet phones, for words the PocketSphinx dictionary lacks."""
 
@@ -85,5 +89,6 @@ def stt_settings(config: Config) -> SttSettings:
         open_vocabulary=section.get("open_vocabulary").boolean(True),
         open_min_confidence=section.get("open_min_confidence").number(0.3, minimum=0.0, maximum=1.0),
         decoys=section.get("decoys").boolean(True),
+        denoise=section.get("denoise").boolean(True),
         pronunciations=pronunciations,
     )
