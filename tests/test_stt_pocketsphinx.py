@@ -10,7 +10,7 @@ from hassil import Intents, TextSlotList
 from assistant.audio.endpointer import EndReason
 from assistant.audio.frames import split_frames
 from assistant.audio.settings import VadSettings
-from assistant.audio.vad import SileroDetector
+from assistant.audio.vad import SileroDetector, WebRtcDetector
 from assistant.config import Config
 from assistant.errors import ModelError
 from assistant.listener import Listener
@@ -147,3 +147,16 @@ def test_a_broken_model_folder_is_a_model_error(tmp_path: Path, templates: Templ
 def test_the_garbage_phones_are_the_dictionary_phones() -> None:
     phones = model_phones(bundled_model_dir() / "cmudict-en-us.dict")
     assert len(phones) == 39 and "AA" in phones and "ZH" in phones
+
+
+@pytest.mark.parametrize("answer", ["yes", "no", "cancel"])
+def test_short_answers_are_heard_through_the_open_pass(
+    recognizer: PocketSphinxRecognizer,
+    speech: SpeechSynth,  # noqa: F811
+    answer: str,
+) -> None:
+    # Cut by the end-of-speech detector as the daemon cuts them (WebRTC: the language model's default).
+    listener = Listener(WebRtcDetector(), recognizer, VadSettings(engine="webrtc"))
+    heard = listener.capture(split_frames(speech.pcm(answer, VOICES["piper"])))
+    assert heard.transcript is not None
+    assert (heard.transcript.text, heard.transcript.rejected) == (answer, False)
