@@ -78,17 +78,3 @@ class Framer:
             self._emitted += 1
         return frames
 
-
-DITHER_SEED = 16_000
-
-
-def dither(pcm: bytes, seed: int = DITHER_SEED) -> bytes:
-    """``pcm`` with -1, 0 or +1 added to each sample (seeded, so the same audio gives the same result).
-
-    A microphone never records digital silence, but a muted or gated one, padding and synthesized
-    speech do: frames of zero energy that an acoustic model has never seen (log of zero). Kaldi,
-    and so Vosk, dithers its input for this reason; PocketSphinx does not by default.
-    """
-    samples = np.frombuffer(pcm, dtype="<i2").astype(np.int32)
-    noise = np.random.default_rng(seed).integers(-1, 2, size=len(samples))
-    return np.clip(samples + noise, -32768, 32767).astype("<i2").tobytes()

@@ -19,9 +19,9 @@ utterance ("batch" CMN). Streaming it frame by frame (live CMN) cost 6-8 of 40 c
 espeak-ng in a trial; decoding a 3 s command after it ends takes about 0.1 s.
 
 Steady background noise (a fan, a hood, hum) is taken out of each utterance first when ``denoise``
-is on (``audio/denoise.py``); clean recordings pass through unchanged. The grammar pass gets the
-utterance dithered (one bit of seeded noise), so digital silence does not reach the model as
-frames of zero energy.
+is on (``audio/denoise.py``); clean recordings pass through unchanged. (Dithering the input was
+tried and taken out: it helped espeak-ng's clean commands but made the daemon soak hear one clipped
+command as "on the kitchen like", which the language model took for the whole kitchen.)
 
 Confidence: PocketSphinx reports each word's acoustic score relative to the best path through the
 search at each frame. Its average per frame over the words (natural log) is turned into 0..1 by
@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from ..audio.denoise import remove_steady_noise
-from ..audio.frames import dither, level_dbfs
+from ..audio.frames import level_dbfs
 from ..errors import ModelError
 from .dictionary import dictionary_subset, frequent_words
 from .grammar import CommandGrammar
@@ -299,11 +299,7 @@ class PocketSphinxRecognizer:
             return Transcript("", 0.0, self.engine, True, partials, True, None, audio_seconds, 0.0, 0.0)
         if self.denoise:
             pcm = remove_steady_noise(pcm)
-        # Digital silence (padding, a gated microphone, synthesized speech) becomes frames of zero
-        # energy the model has never seen: with dither, espeak-ng's clean commands 40 -> 49 of 52.
-        # Only for the grammar pass: in the open pass it turned the silence around a short answer
-        # into garbage ("yes", "cancel" rejected).
-        segments, _ = self._decode(self._grammar_decoder, dither(pcm))
+        segments, _ = self._decode(self._grammar_decoder, pcm)
         fit = fit_of(segments, CONFIDENCE_MIDPOINT + (DECOY_MIDPOINT_SHIFT if self.grammar.decoy_words else 0.0))
         text = " ".join(fit.words)
         complete = bool(fit.words) and self.grammar.graph.accepts(fit.words)
