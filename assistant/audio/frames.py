@@ -77,4 +77,3 @@ class Framer:
             self._pending = self._pending[FRAME_BYTES:]
             self._emitted += 1
         return frames
-
