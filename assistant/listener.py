@@ -5,7 +5,9 @@
 
 The listener keeps the last few seconds of audio, so a command spoken straight after the wake word
 ("hey computer turn on the light") is not cut: capture restarts where the wake phrase ended. It
-also hands the recogniser ``pre_roll`` seconds from before the detected start of speech.
+also hands the recogniser ``pre_roll`` seconds from before the detected start of speech. When the
+speaker goes quiet, it tells the recogniser (``pause``), which may start decoding while the
+trailing silence that ends the command is still coming in; if speech comes back, ``resume``.
 
 Every step is reported to ``on_event`` (wake, speech start, partial text, speech end, transcript),
 the one stream logs, status topics, tests and benchmarks listen to.
@@ -31,6 +33,11 @@ _LOGGER = logging.getLogger(__name__)
 
 WAKE_HISTORY_SECONDS = 3.0
 """Audio kept while waiting for the wake word, to replay from the end of the wake phrase."""
+
+EARLY_DECODE_AFTER = 0.2
+"""Seconds of silence after speech before the recogniser may start on the command so far
+(``RecognitionSession.pause``). Shorter gaps between words do not set it off; the rest of the
+trailing silence (0.6 s by default) is time the decoding is hidden in."""
 
 
 @dataclass(frozen=True)
@@ -132,6 +139,7 @@ class Listener:
         vad_seconds = 0.0
         feed_seconds = 0.0
         end: SpeechEnded | None = None
+        paused = False
         origin: float | None = None
         """Stream time of the first frame: the endpointer counts from there."""
         for frame in frames:
@@ -155,12 +163,22 @@ class Listener:
                 audio += frame.pcm
                 if partial:
                     self._emit(PartialText(partial, endpointer.time))
+                if endpointer.speaking:
+                    quiet = endpointer.silence >= EARLY_DECODE_AFTER
+                    if quiet and not paused:
+                        session.pause()
+                    elif paused and not quiet:
+                        session.resume()
+                    paused = quiet
             else:
                 pre_roll.append(frame)
             feed_seconds += time.perf_counter() - started
             if isinstance(event, SpeechDiscarded):
                 self._emit(event)
+                if session is not None and paused:
+                    session.resume()
                 session = None
+                paused = False
                 audio = bytearray()
             elif isinstance(event, SpeechEnded):
                 end = event

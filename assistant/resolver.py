@@ -1,7 +1,8 @@
 """From an Intent to the devices it means and the action to take on them, or the reason why not.
 
 Targets are found by name or alias (narrowed by a spoken area, then by the assistant's own
-area), by type in an area, by area alone, or by "all" of a type. A shared alias that still
+area), by type in an area, by area alone (switching an area on means its lights; off, everything
+in it), or by "all" of a type. A shared alias that still
 names several devices is never guessed at: it becomes a question.
 """
 
@@ -295,6 +296,10 @@ def _device_type(value: Any) -> DeviceType | None:
 
 
 _IMPLIED_TYPE = {
+    # Switching a whole area on means its lights, as in Home Assistant: "turn on the kitchen" must
+    # not start the coffee machine (or a heater on a plug). Switching an area off means everything.
+    ActionKind.TURN_ON: DeviceType.LIGHT,
+    ActionKind.TOGGLE: DeviceType.LIGHT,
     ActionKind.SET_BRIGHTNESS: DeviceType.LIGHT,
     ActionKind.STEP_BRIGHTNESS: DeviceType.LIGHT,
     ActionKind.SET_COLOR: DeviceType.LIGHT,

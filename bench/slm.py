@@ -11,12 +11,16 @@ slot value ``{"min": a, "max": b}`` accepts any number in the range (for "I'm fr
 
 Exact accuracy: the intent and every slot right (or "none" where "none" is expected), after the
 confidence threshold. "none" precision: of the commands the model declined, the share that had to
-be declined. Wrong actions: commands where the model would have done something other than asked.
+be declined. Acts right: exact, or an answer with other slots that does the same in the example home
+("kitchen brightness_up" for the kitchen light, its one light). Wrong actions: commands where the
+model would have done something other than asked (other devices, another action or value).
 Each model runs in its own process, so its peak memory is its own. Writes bench/reports/<name>.md/.json.
 
 The model alone answers every command; "whole chain" figures give what the assistant would do:
-exact templates, then the unknown-name pass ("I don't know a device called ..." counts as declining),
-then the model; "with fuzzy" lets the unknown-name pass correct misheard names first (nlu/fuzzy.py).
+exact templates, then the unknown-name pass ("I don't know a device called ...", counted as
+declining; where its unknown words hold one of the home's device names the model is asked first,
+see IntentChain), then the model; "with fuzzy" lets the unknown-name pass correct misheard names
+first (nlu/fuzzy.py).
 Template answers name a device by the alias spoken; the chain figures compare canonical names.
 """
 
@@ -65,6 +69,21 @@ def slot_matches(expected: Any, got: Any) -> bool:
     return bool(expected == got)
 
 
+def effect(resolver: Any, intent: str | None, slots: dict[str, Any]) -> tuple[Any, ...] | None:
+    """What an intent would do in the example home: the action or question and its devices."""
+    from assistant.nlu.intent import Intent
+    from assistant.resolver import Query, Resolved
+
+    if intent is None or any(isinstance(value, dict) for value in slots.values()):
+        return None
+    resolution = resolver.resolve(Intent(intent, slots, "", source="bench"))
+    if isinstance(resolution, Resolved):
+        return ("act", resolution.action, frozenset(device.id for device in resolution.devices))
+    if isinstance(resolution, Query):
+        return ("ask", resolution.intent, resolution.asked, frozenset(device.id for device in resolution.devices))
+    return None
+
+
 def is_correct(item: dict[str, Any], intent: str | None, slots: dict[str, Any]) -> bool:
     for answer in answers_of(item):
         if answer["intent"] != intent:
@@ -87,11 +106,13 @@ def run_one(args: argparse.Namespace) -> dict[str, Any]:
     from assistant.nlu.llm.settings import parse_llm_settings
     from assistant.nlu.templates import TemplateRecognizer, load_intents
     from assistant.registry import Registry
+    from assistant.resolver import Resolver
 
     config = load_config(args.config)
     registry = Registry.from_config(config)
     templates = TemplateRecognizer(load_intents(config.intent_paths), registry)
     fuzzy = FuzzyNameRecognizer(templates, dataclasses.replace(fuzzy_settings(config), enabled=True))
+    resolver = Resolver(registry)
     settings = parse_llm_settings(config)
     changes: dict[str, Any] = {"threads": args.threads}
     if args.model_path and args.model_path != BUNDLED:
@@ -118,7 +139,10 @@ def run_one(args: argparse.Namespace) -> dict[str, Any]:
         corrected = corrected if corrected is not None and corrected.source == SOURCE else None
         answer = recognizer.answer(item["text"])
         assert answer is not None, item["text"]
+        unknown = templates.recognize_unknown(item["text"])
+        wanted = effect(resolver, item["intent"], item.get("slots", {}))
         intent = answer.intent
+        same_effect = intent is not None and wanted is not None and effect(resolver, intent.name, dict(intent.slots)) == wanted
         results.append(
             {
                 "text": item["text"],
@@ -131,7 +155,10 @@ def run_one(args: argparse.Namespace) -> dict[str, Any]:
                 "ms": round(answer.seconds * 1000, 2),
                 "model_calls": answer.decisions,
                 "forced_tokens": answer.forced,
-                "template_unknown_pass": templates.recognize_unknown(item["text"]) is not None,
+                "overruled": answer.overruled,
+                "same_effect": same_effect,
+                "template_unknown_pass": unknown is not None,
+                "template_unknown_tentative": unknown is not None and unknown.tentative,
                 "template_match": template is not None,
                 "template": _canonical(registry, template),
                 "fuzzy": _canonical(registry, corrected),
@@ -211,7 +238,7 @@ def _gbnf_timings(recognizer: Any, items: list[dict[str, Any]]) -> dict[str, Any
 def figures_for(run: dict[str, Any], items: list[dict[str, Any]], threshold: float) -> dict[str, Any]:
     by_text = {item["text"]: item for item in items}
     rows = run["results"]
-    correct, declined, declined_right, wrong_actions = 0, 0, 0, 0
+    correct, acts_right, declined, declined_right, wrong_actions = 0, 0, 0, 0, 0
     kinds: Counter[str] = Counter()
     kinds_right: Counter[str] = Counter()
     reachable = reachable_right = 0
@@ -222,6 +249,7 @@ def figures_for(run: dict[str, Any], items: list[dict[str, Any]], threshold: flo
         slots = row["slots"] if accepted else {}
         right = is_correct(item, intent, slots)
         correct += right
+        acts_right += right or (intent is not None and bool(row.get("same_effect")))
         kinds[row["kind"]] += 1
         kinds_right[row["kind"]] += right
         if not row["template_unknown_pass"]:
@@ -230,11 +258,12 @@ def figures_for(run: dict[str, Any], items: list[dict[str, Any]], threshold: flo
         if intent is None:
             declined += 1
             declined_right += item["intent"] is None
-        elif not right:
+        elif not right and not row.get("same_effect"):
             wrong_actions += 1
     n = len(rows)
     return {
         "exact_accuracy": round(correct / n, 3) if n else None,
+        "acts_right": round(acts_right / n, 3) if n else None,
         "none_precision": round(declined_right / declined, 3) if declined else None,
         "none_recall": round(declined_right / max(1, sum(1 for r in rows if by_text[r["text"]]["intent"] is None)), 3),
         "wrong_action_rate": round(wrong_actions / n, 3) if n else None,
@@ -246,27 +275,31 @@ def figures_for(run: dict[str, Any], items: list[dict[str, Any]], threshold: flo
 def chain_figures(run: dict[str, Any], items: list[dict[str, Any]], *, fuzzy: bool) -> dict[str, Any]:
     """What the whole chain answers: templates, unknown-name pass (maybe with fuzzy names), model."""
     by_text = {item["text"]: item for item in items}
-    correct = wrong_actions = 0
+    correct = acts_right = wrong_actions = 0
     kinds: Counter[str] = Counter()
     kinds_right: Counter[str] = Counter()
     for row in run["results"]:
         item = by_text[row["text"]]
+        same_effect = False
         decided = row.get("template") or (row.get("fuzzy") if fuzzy else None)
         if decided is not None:
             intent, slots = decided["intent"], decided["slots"]
-        elif row["template_unknown_pass"]:
-            intent, slots = None, {}
-        else:
+        elif row["template_unknown_pass"] and not row.get("template_unknown_tentative"):
+            intent, slots = None, {}  # "I don't know a device called ...": the model is not asked
+        else:  # the model; where it declines, a tentative unknown name is answered as such
             accepted = row["intent"] is not None and row["confidence"] >= run["threshold"]
             intent, slots = (row["intent"], row["slots"]) if accepted else (None, {})
+            same_effect = accepted and bool(row.get("same_effect"))
         right = is_correct(item, intent, slots)
         correct += right
-        wrong_actions += intent is not None and not right
+        acts_right += right or same_effect
+        wrong_actions += intent is not None and not right and not same_effect
         kinds[row["kind"]] += 1
         kinds_right[row["kind"]] += right
     n = len(run["results"])
     return {
         "exact_accuracy": f"{correct}/{n} = {correct / n:.3f}" if n else None,
+        "acts_right": f"{acts_right}/{n} = {acts_right / n:.3f}" if n else None,
         "wrong_action_rate": f"{wrong_actions}/{n} = {wrong_actions / n:.3f}" if n else None,
         **{f"{kind}": f"{kinds_right[kind]}/{kinds[kind]}" for kind in sorted(kinds)},
     }
@@ -321,6 +354,8 @@ def errors_table(run: dict[str, Any], items: list[dict[str, Any]]) -> str:
         if item["intent"]:
             expected += " " + json.dumps(item.get("slots", {}))
         said = row["line"] + ("" if accepted or row["intent"] is None else " (below threshold)")
+        if row.get("overruled"):
+            said += f" (not taken: {row['overruled']})"
         lines.append(f"| {row['text']} | {expected} | {said} | {row['confidence']:.2f} |")
     return "\n".join(lines)
 

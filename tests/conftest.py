@@ -86,6 +86,9 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
         )
         item.ihook.pytest_runtest_logreport(report=report)
     item.ihook.pytest_runtest_logfinish(nodeid=item.nodeid, location=item.location)
+    # What pytest's own protocol does after a test: tear down the module's fixtures when this was
+    # its last test (else the next module's first test finds them still set up).
+    item.session._setupstate.teardown_exact(nextitem)
     return True
 
 

@@ -11,7 +11,7 @@ from assistant.config import Config, load_config
 from assistant.errors import ConfigErrors
 from assistant.nlu.intent import Intent
 from assistant.nlu.llm.gbnf import to_gbnf
-from assistant.nlu.llm.language import NONE_WORD, LineError, OutputLanguage, build_language
+from assistant.nlu.llm.language import NONE_WORD, LineError, OutputLanguage, build_language, spoken_word
 from assistant.nlu.llm.prompt import ABSENT_DEVICES, OUT_OF_HOME_COMMANDS, build_prompt
 from assistant.nlu.llm.settings import LlmSettings, parse_llm_settings
 from assistant.nlu.templates import TemplateRecognizer, load_intents
@@ -42,10 +42,18 @@ def _config_with(tmp_path: Path, extra: str) -> Config:
 def test_targets_are_the_homes_devices_groups_and_areas(home: tuple[Registry, TemplateRecognizer, OutputLanguage]) -> None:
     registry, _, language = home
     words = {target.word for target in language.targets}
-    device_ids = {device.id for device in registry.devices}
-    assert device_ids <= words
-    assert words - device_ids <= {"all_lights", "all_switches", "kitchen", "living_room", "bedroom", "hallway"}
+    # Spoken names, not config ids: the "desk plug" is office_plug in the config.
+    device_words = {"_".join(device.name.split()) for device in registry.devices}
+    assert "desk_plug" in device_words and "office_plug" not in words
+    assert device_words <= words
+    assert words - device_words <= {"all_lights", "all_switches", "kitchen", "living_room", "bedroom", "hallway"}
     assert NONE_WORD not in words
+
+
+def test_answer_words_from_spoken_names() -> None:
+    assert spoken_word("Kid's lamp", "plug_1") == "kid_s_lamp"
+    assert spoken_word("  TV  ", "0x00158d0001a2b3c4") == "tv"
+    assert spoken_word("!!", "0x00158d0001a2b3c4") == "0x00158d0001a2b3c4"
 
 
 def test_each_target_offers_only_what_it_supports(home: tuple[Registry, TemplateRecognizer, OutputLanguage]) -> None:
@@ -58,6 +66,37 @@ def test_each_target_offers_only_what_it_supports(home: tuple[Registry, Template
     assert "set_brightness" not in verbs["hallway_light"]  # no brightness capability
     assert "make_coffee" in verbs["coffee_machine"] and "toggle" not in verbs["coffee_machine"]
     assert "turn_on" not in verbs["garage_door"]
+
+
+def test_the_model_can_switch_an_area_off_but_never_its_switches_on(home: tuple[Registry, TemplateRecognizer, OutputLanguage]) -> None:
+    _, _, language = home
+    for line in language.lines():
+        intent = language.parse(line)
+        if intent is None or intent.name not in ("TurnOn", "Toggle"):
+            continue
+        resolved = language.resolver.resolve(intent)
+        devices = {device.id for device in getattr(resolved, "devices", ())}
+        assert "coffee_machine" not in devices or line.split()[0] in ("coffee_machine", "all_switches"), line
+    on = language.parse("kitchen turn_on")
+    assert on is not None
+    assert [device.id for device in language.resolver.resolve(on).devices] == ["kitchen_light"]  # type: ignore[union-attr]
+    off = language.parse("kitchen turn_off")
+    assert off is not None
+    assert {device.id for device in language.resolver.resolve(off).devices} == {"kitchen_light", "coffee_machine"}  # type: ignore[union-attr]
+
+
+def test_an_area_that_can_be_switched_offers_on_off_and_toggle(home: tuple[Registry, TemplateRecognizer, OutputLanguage]) -> None:
+    """Else a model that picks the room gets the one switching action left forced on it ("kitchen turn_off" for "on")."""
+    _, _, language = home
+    for word in ("kitchen", "living_room", "bedroom", "hallway"):
+        area = language.target(word)
+        assert area is not None and {"turn_on", "turn_off", "toggle"} <= {verb.word for verb in area.verbs}, word
+    bedroom_on = language.parse("bedroom turn_on")  # one light, still offered on the room
+    assert bedroom_on is not None
+    assert [d.id for d in language.resolver.resolve(bedroom_on).devices] == ["bedroom_light"]  # type: ignore[union-attr]
+    kitchen = language.target("kitchen")
+    assert kitchen is not None and kitchen.verb("open") is None  # one cover: the model names the blinds
+    assert language.target("kitchen_lights") is None  # a group of one device: the model names the device
 
 
 def test_values_stay_in_range(home: tuple[Registry, TemplateRecognizer, OutputLanguage]) -> None:

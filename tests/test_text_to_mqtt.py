@@ -55,6 +55,13 @@ COMMANDS = [
     ),
     ("turn on the ceiling light in the hallway", [("cmnd/hallway_light/POWER", "ON")]),
     ("turn on the kitchen ceiling light", [("zigbee2mqtt/kitchen_light/set", '{"state":"ON"}')]),
+    # an area alone: on means its lights (never the coffee machine); off means everything in it
+    ("turn on the kitchen", [("zigbee2mqtt/kitchen_light/set", '{"state":"ON"}')]),
+    ("toggle the living room", [("cmnd/lamp_livingroom/POWER", "TOGGLE")]),
+    (
+        "turn off the kitchen",
+        [("zigbee2mqtt/kitchen_light/set", '{"state":"OFF"}'), ("home/kitchen/coffee/power", "OFF")],
+    ),
 ]
 
 

@@ -110,6 +110,11 @@ class Endpointer:
     def speaking(self) -> bool:
         return self.state is _State.SPEAKING
 
+    @property
+    def silence(self) -> float:
+        """Seconds of silence since the last speech of a command under way (0 while speech goes on)."""
+        return self._silence if self.state is _State.SPEAKING else 0.0
+
     def step(self, seconds: float, is_speech: bool) -> EndpointEvent | None:
         if seconds < 0:
             raise ValueError("a step cannot be negative")

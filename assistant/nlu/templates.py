@@ -8,6 +8,7 @@ and answered as such instead of being guessed at.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 from collections.abc import Iterable, Mapping
@@ -231,7 +232,12 @@ class TemplateRecognizer:
         except Exception:  # hassil is third-party: a failure there must not take the assistant down
             _LOGGER.exception("hassil failed on %r", text)
             return None
-        return best[1] if best else None
+        if best is None:
+            return None
+        intent = best[1]
+        unknown_words = [f" {words} " for words in intent.unknown.values()]
+        holds_device = any(f" {name.lower()} " in words for name in self.registry.device_names() for words in unknown_words)
+        return dataclasses.replace(intent, tentative=holds_device) if holds_device else intent
 
     def _match(self, text: str, allow_unknown: bool) -> RecognizeResult | None:
         try:

@@ -30,12 +30,15 @@ search at each frame. Its average per frame over the words (natural log) is turn
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import logging
 import math
 import tempfile
 import threading
 import time
 from collections.abc import Iterable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -274,6 +277,11 @@ class PocketSphinxRecognizer:
     def session(self) -> PocketSphinxSession:
         return PocketSphinxSession(self)
 
+    @functools.cached_property
+    def worker(self) -> ThreadPoolExecutor:
+        """The thread that decodes early, while the trailing silence is still coming in."""
+        return ThreadPoolExecutor(max_workers=1, thread_name_prefix="pocketsphinx")
+
     def transcribe(self, pcm: bytes) -> Transcript:
         session = self.session()
         session.feed(pcm)
@@ -334,15 +342,38 @@ class PocketSphinxRecognizer:
 
 
 class PocketSphinxSession:
-    """Collects one utterance and decodes it when it is complete."""
+    """Collects one utterance and decodes it when it is complete, or early, during the trailing silence.
+
+    PocketSphinx decodes a whole utterance at once (the noise estimate and the cepstral mean need
+    all of it). ``pause`` (the listener heard the speaker stop) starts that decode on the audio so
+    far in the recogniser's worker thread; when the trailing silence then ends the command,
+    ``finish`` takes that answer, mostly ready by then. ``resume`` (speech came back) drops it and
+    ``finish`` decodes everything. The silence fed after ``pause`` holds no words, so the early
+    answer is the answer: what changes is when the decoding happens, not what it hears.
+    """
 
     def __init__(self, recognizer: PocketSphinxRecognizer) -> None:
         self.recognizer = recognizer
         self._pcm = bytearray()
+        self._early: Future[Transcript] | None = None
 
     def feed(self, pcm: bytes) -> str | None:
         self._pcm += pcm
         return None
 
+    def pause(self) -> None:
+        if self._early is None and self._pcm:
+            self._early = self.recognizer.worker.submit(self.recognizer.recognize, bytes(self._pcm))
+
+    def resume(self) -> None:
+        if self._early is not None:
+            self._early.cancel()  # if it has started, it finishes and its answer is dropped
+            self._early = None
+
     def finish(self) -> Transcript:
-        return self.recognizer.recognize(bytes(self._pcm))
+        if self._early is None:
+            return self.recognizer.recognize(bytes(self._pcm))
+        waited = time.perf_counter()
+        transcript = self._early.result()
+        self._early = None
+        return dataclasses.replace(transcript, finish_seconds=time.perf_counter() - waited)

@@ -59,6 +59,16 @@ class RecognitionSession(Protocol):
 
     def finish(self) -> Transcript: ...
 
+    def pause(self) -> None:
+        """The speaker has gone quiet: the command may be complete. A recogniser that decodes whole
+        utterances starts on the audio so far, so that its answer is ready when the trailing silence
+        ends the command; a streaming one has nothing to do."""
+        ...
+
+    def resume(self) -> None:
+        """Speech came back after ``pause``: an answer for the audio before it no longer counts."""
+        ...
+
 
 class Recognizer(Protocol):
     engine: str

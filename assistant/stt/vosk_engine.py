@@ -224,6 +224,12 @@ class VoskSession:
             return text
         return None
 
+    def pause(self) -> None:
+        """Nothing to start early: Kaldi has decoded every frame as it came."""
+
+    def resume(self) -> None:
+        pass
+
     def finish(self) -> Transcript:
         finish_started = time.perf_counter()
         with self.recognizer._lock:

@@ -27,12 +27,13 @@ from ..nlu.intent import Intent
 from ..nlu.llm.language import NONE_WORD, Target, ValueChoice, Verb
 from ..nlu.llm.sentences import SentenceSampler
 from ..registry import TYPE_WORDS
+from ..stt.numbers import number_words
 from . import phrasings as P
 from .homes import TYPE_POOLS, Home
 from .noise import asr_noise
 from .sound_alikes import SoundAlikes, bundled_sound_alikes
 
-GENERATOR_VERSION = "2"
+GENERATOR_VERSION = "3"
 """Bumped whenever the examples a seed produces change."""
 
 KIND_WEIGHTS = {"template": 0.15, "paraphrase": 0.4, "indirect": 0.2, "none": 0.25}
@@ -160,6 +161,9 @@ class ExampleGenerator:
 
     def _value_word(self, choice: ValueChoice) -> str:
         words = list(choice.words)
+        named = [w for w in words if w.isdigit() and int(w) in P.NAMED_LEVELS.get(choice.slot, {})]
+        if named and self.rng.random() < 0.15:
+            return self.rng.choice(named)
         if all(w.replace(".", "", 1).isdigit() for w in words):
             round_ones = [w for w in words if float(w) % 5 == 0]
             if round_ones and self.rng.random() < 0.7:
@@ -169,14 +173,23 @@ class ExampleGenerator:
     def _spoken_value(self, slot: str, word: str) -> str:
         rng = self.rng
         if slot in ("brightness", "position"):
-            return rng.choice((f"{word}%", f"{word} percent", f"{word} percent", word))
+            named = P.NAMED_LEVELS[slot].get(round(float(word)), ())
+            if named and rng.random() < 0.6:
+                return rng.choice(named)  # "half", "a quarter", "full"
+            number = self._number(word)
+            return rng.choice((f"{number} percent", f"{number} percent", number, number if " " in number else f"{number}%"))
         if slot == "temperature":
-            return rng.choice((f"{word} degrees", f"{word} degrees", word, f"{word} degrees celsius"))
+            number = self._number(word)
+            return rng.choice((f"{number} degrees", f"{number} degrees", number, f"{number} degrees celsius"))
         if slot == "color_temp":
             return rng.choice(P.COLOR_TEMP_WORDS.get(word, (word,)))
         if slot == "milk":
             return rng.choice(P.MILK_WORDS.get(word, (word.replace("_", " "),)))
         return word.replace("_", " ")
+
+    def _number(self, word: str) -> str:
+        """Digits, or the words a speech recogniser writes ("twenty one point five") a quarter of the time."""
+        return " ".join(number_words(float(word))) if self.rng.random() < 0.25 else word
 
     def _coffee(self, values: list[tuple[str, Any]]) -> Example | None:
         spoken = {slot: text for slot, (text, _) in zip(("size", "drink", "milk"), values, strict=False)}

@@ -2,9 +2,9 @@
 
 Each home is written as an ordinary config file (areas, devices, the user's intents paths) and
 loaded with the real ``load_config``, so a synthetic home is exactly what a user could have
-written. Names, areas, aliases, capabilities and ids are drawn from wide pools; ids are sometimes
-unrelated to the spoken name (``plug_3`` called "kettle"), so the model must read the description
-after each id instead of guessing the id from the words.
+written. Names, areas, aliases and capabilities are drawn from wide pools. Ids are sometimes
+unrelated to the spoken name (``plug_3`` called "kettle"), as in real configs; the model never
+sees them (its answer words come from the names), but the rest of the chain must not care.
 
     homes = [synthetic_home(random.Random(seed + i), intents_paths, folder) for i in range(20)]
 """

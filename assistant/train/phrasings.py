@@ -259,6 +259,12 @@ UNSUPPORTED: dict[str, tuple[str, ...]] = {
 }
 """Commands a device cannot carry out (a fan in blue, a locked lamp): ``none``."""
 
+NAMED_LEVELS: dict[str, dict[int, tuple[str, ...]]] = {
+    "brightness": {100: ("full", "maximum", "max", "full power"), 50: ("half",), 25: ("a quarter",), 75: ("three quarters",)},
+    "position": {50: ("halfway", "half way", "half"), 25: ("a quarter", "a quarter of the way"), 75: ("three quarters",)},
+}
+"""Levels people name instead of saying a percentage ("dim the lamp to half", "the blinds halfway")."""
+
 NEAR_MISS_WORDS = (
     "back", "side", "front", "upstairs", "downstairs", "spare", "second", "little", "big", "old", "new",
     "main", "outside", "garden", "attic", "basement", "porch", "guest", "kids", "other", "corner", "hall",

@@ -26,7 +26,7 @@ import logging
 import math
 import threading
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -269,17 +269,21 @@ class ConstrainedDecoder:
         count = len(self.prefix_tokens)
         return bool(self.llama.n_tokens >= count and np.array_equal(self.llama.input_ids[:count], self.prefix_tokens))
 
-    def decode(self, command: str) -> Decoded | None:
-        """The most likely allowed line after the prefix and ``command``; None if the command is too long."""
+    def decode(self, command: str, starts: Sequence[Sequence[int]] | None = None) -> Decoded | None:
+        """The most likely allowed line after the prefix and ``command``; None if the command is too long.
+
+        ``starts``: when given, the line must begin with one of these token sequences (the words of
+        the only targets allowed, and ``none``).
+        """
         tokens = self.tokenize(command)
         if len(tokens) > self.max_command_tokens:
             _LOGGER.info("command of %d tokens is longer than the %d allowed; not decoded", len(tokens), self.max_command_tokens)
             return None
         with self._lock:
             self._prepare()
-            return self._decode(tokens)
+            return self._decode(tokens, [tuple(start) for start in starts] if starts is not None else None)
 
-    def _decode(self, pending: list[int]) -> Decoded:
+    def _decode(self, pending: list[int], starts: list[tuple[int, ...]] | None = None) -> Decoded:
         llama = self.llama
         llama.n_tokens = len(self.prefix_tokens)  # rewind to the end of the prefix; its KV cache stays
         position = self.trie.start()
@@ -287,8 +291,15 @@ class ConstrainedDecoder:
         log_probability = 0.0
         calls = forced = 0
         while True:
-            options = position.tokens()
+            every = position.tokens()
             can_end = position.can_end
+            options = every
+            if starts is not None and not any(tuple(chosen[: len(start)]) == start for start in starts):
+                # still inside the first word: only the tokens that continue an allowed start
+                options = [t for t in every if any(start[: len(chosen) + 1] == (*chosen, t) for start in starts)]
+                can_end = False
+                if not options:  # a start the grammar does not have: nothing more to choose
+                    break
             if len(options) + int(can_end) == 1:
                 if can_end:
                     break
@@ -301,6 +312,8 @@ class ConstrainedDecoder:
                 scores = self._scores(self._last_logits(), options, can_end)
                 raw = scores - np.logaddexp.reduce(scores)
                 prior = self._priors.get(tuple(chosen))
+                if prior is not None and options is not every:
+                    prior = prior[[every.index(t) for t in options]]
                 best = int((raw if prior is None else self._calibrated(scores, prior, options)).argmax())
                 log_probability += float(raw[best])  # confidence: the model's own belief in the choice
                 if best == len(options):

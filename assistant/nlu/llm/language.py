@@ -47,6 +47,8 @@ STATE_WORDS: dict[DeviceType, tuple[str, ...]] = {
 }
 """Which answers of QueryState make sense for a device of each type."""
 
+_SWITCHING = ("TurnOn", "TurnOff", "Toggle")
+
 READING_TYPES = frozenset({DeviceType.CLIMATE, DeviceType.SENSOR})
 """Devices that can answer QueryTemperature."""
 
@@ -229,7 +231,7 @@ def build_language(registry: Registry, intents: Intents, slot_lists: Mapping[str
     specs = intent_slots(intents)
     candidates = _candidate_targets(registry)
     verbs_of: dict[str, list[Verb]] = {candidate.word: [] for candidate in candidates}
-    device_words = {device.id: device.id for device in registry.devices}
+    device_words = {c.devices[0].id: c.word for c in candidates if c.kind == "device"}
     for spec in specs.values():
         domains = _domains(spec, lists)
         if domains is None:
@@ -263,7 +265,12 @@ class _Candidate:
 
 
 def _candidate_targets(registry: Registry) -> list[_Candidate]:
-    """Every device, type group and area, each with a unique word."""
+    """Every device, type group and area, each with a unique word.
+
+    Words come from the spoken names, not the config ids: an id is whatever the user typed
+    (``office_plug`` for the "desk plug", ``0x00158d0001a2b3c4`` from Zigbee2MQTT), and a small
+    model copies words it read in the command far more reliably than it maps them to an id.
+    """
     used = {NONE_WORD}
     found: list[_Candidate] = []
 
@@ -277,18 +284,24 @@ def _candidate_targets(registry: Registry) -> list[_Candidate]:
         slots: dict[str, Any] = {"name": device.name}
         if len(registry.devices_named(device.name)) > 1 and device.area is not None:
             slots["area"] = device.area  # another device has this name as an alias: say where
-        add(device.id, slots, "device", (device,))
+        add(spoken_word(device.name, device.id), slots, "device", (device,))
     types = [kind for kind in DeviceType if any(d.type is kind for d in registry.devices)]
     for kind in types:
         add(f"all_{_plural(kind)}", {"scope": "all", "type": kind.value}, "group", registry.devices_in(None, kind))
     for area in registry.areas:
-        add(area.id, {"area": area.id}, "area", registry.devices_in(area.id))
+        add(spoken_word(area.name, area.id), {"area": area.id}, "area", registry.devices_in(area.id))
     for area in registry.areas:
         for kind in types:
             devices = registry.devices_in(area.id, kind)
             if devices:
-                add(f"{area.id}_{_plural(kind)}", {"area": area.id, "type": kind.value}, "group", devices)
+                add(f"{spoken_word(area.name, area.id)}_{_plural(kind)}", {"area": area.id, "type": kind.value}, "group", devices)
     return found
+
+
+def spoken_word(name: str, fallback: str) -> str:
+    """``"Kid's lamp"`` -> ``kid_s_lamp``: a name as one answer word (the id if nothing is left)."""
+    word = re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
+    return word or fallback
 
 
 def _plural(kind: DeviceType) -> str:
@@ -386,9 +399,12 @@ def _verb_for(
     if resolved_devices is None:
         return None
     if kind != "device":
-        needed = 1 if spec.intent in QUERY_INTENTS else 2
+        # A group of one device: the model should name the device. But an area that can be switched
+        # at all can be switched on, off and over (on: its lights, see the Resolver): with turn_off
+        # alone, a model that picks the room for "turn on the kitchen like" has turn_off forced on it.
+        needed = 1 if spec.intent in QUERY_INTENTS or (kind == "area" and spec.intent in _SWITCHING) else 2
         if len(resolved_devices) < needed or resolved_devices in seen_groups:
-            return None  # one device: the model should name it; the same set twice: offer it once
+            return None  # the same set twice: offer it once
         seen_groups.add(resolved_devices)
     return Verb(spec.intent, word, tuple(accepted), defaults=_extra_defaults(spec))
 

@@ -5,7 +5,8 @@
     # Intent(name="TurnOn", slots={"name": "kitchen light"}, source="llm", confidence=0.83, ...)
 
 It answers None for "none", for answers below ``llm.confidence``, and for input it will not pass
-to the model (empty, too long). Its Intents have the same names and slots as the templates', with
+to the model (empty, too long). An answer acting on other devices than the command names is not
+taken: the model is asked again among the targets named (grounding.py). Its Intents have the same names and slots as the templates', with
 ``source="llm"``: the pipeline asks for a yes before acting on a ``confirm: true`` device.
 """
 
@@ -24,7 +25,8 @@ from ..templates import TemplateRecognizer
 from .calibration_cache import CalibrationCache
 from .decoder import ConstrainedDecoder, Decoded
 from .gbnf import to_gbnf
-from .language import NONE_WORD, LineError, OutputLanguage, build_language
+from .grounding import Grounding
+from .language import NONE_WORD, LineError, OutputLanguage, Target, build_language
 from .model_file import resolve_model_path
 from .prompt import Prompt, build_prompt
 from .settings import LlmSettings, parse_llm_settings
@@ -48,6 +50,9 @@ class Answer:
     seconds: float
     decisions: int
     forced: int
+    overruled: str | None = None
+    """The model's first line and why it was not taken (see grounding.py); ``line`` is then the
+    answer it gave when asked again among the targets the command names."""
 
 
 class LlmRecognizer:
@@ -64,6 +69,7 @@ class LlmRecognizer:
         self.language = language
         self.prompt = prompt
         self.decoder = decoder
+        self.grounding = Grounding(language.resolver.registry)
 
     def for_home(self, registry: Registry, templates: TemplateRecognizer) -> LlmRecognizer:
         """A recogniser for a changed home (new config) that keeps this one's loaded model."""
@@ -84,7 +90,11 @@ class LlmRecognizer:
         return answer.intent
 
     def answer(self, text: str) -> Answer | None:
-        """The model's line for ``text`` with its meaning and confidence; None for unusable input."""
+        """The model's line for ``text`` with its meaning and confidence; None for unusable input.
+
+        An answer on other devices than the command names (grounding.py) is not taken; the model
+        is asked once more, allowed to start its line only with the targets named (or ``none``).
+        """
         command = " ".join(text.split())
         if not command or len(command) > MAX_COMMAND_CHARS:
             return None
@@ -92,22 +102,56 @@ class LlmRecognizer:
         decoded: Decoded | None = self.decoder.decode(Prompt.command(command))
         if decoded is None:
             return None
-        seconds = time.perf_counter() - started
-        try:
-            intent = self.language.parse(decoded.line, text=text, confidence=decoded.confidence)
-        except LineError:  # cannot happen with the trie; kept so a broken model can't act
-            _LOGGER.exception("llm produced a line outside the grammar: %r", decoded.line)
+        intent = self._meaning(decoded, text)
+        decisions, forced = decoded.decisions, decoded.forced
+        overruled = self._overruled(command, intent)
+        if overruled is not None:
+            _LOGGER.info("llm: %r -> %r not taken: %s; asking again among the targets named", text, decoded.line, overruled)
+            overruled = f"{decoded.line}: {overruled}"
+            again = self.decoder.decode(Prompt.command(command), starts=self._named_starts(command))
             intent = None
+            if again is not None:
+                decoded, intent = again, self._meaning(again, text)
+                decisions, forced = decisions + again.decisions, forced + again.forced
+                if self._overruled(command, intent) is not None:  # a named word that is the start of another
+                    intent = None
+        seconds = time.perf_counter() - started
         _LOGGER.debug(
             "llm: %r -> %r p=%.3f in %.0f ms (%d model calls, %d forced tokens)",
             text,
             decoded.line,
             decoded.confidence,
             seconds * 1000,
-            decoded.decisions,
-            decoded.forced,
+            decisions,
+            forced,
         )
-        return Answer(command, decoded.line, intent, decoded.confidence, seconds, decoded.decisions, decoded.forced)
+        return Answer(command, decoded.line, intent, decoded.confidence, seconds, decisions, forced, overruled)
+
+    def _meaning(self, decoded: Decoded, text: str) -> Intent | None:
+        try:
+            return self.language.parse(decoded.line, text=text, confidence=decoded.confidence)
+        except LineError:  # cannot happen with the trie; kept so a broken model can't act
+            _LOGGER.exception("llm produced a line outside the grammar: %r", decoded.line)
+            return None
+
+    def _overruled(self, command: str, intent: Intent | None) -> str | None:
+        if intent is None:
+            return None
+        resolution = self.language.resolver.resolve(intent)
+        return self.grounding.check(command, getattr(resolution, "devices", ()))
+
+    def _named_starts(self, command: str) -> list[list[int]]:
+        """Token sequences of ``none`` and of the targets acting only on what ``command`` names."""
+        devices, areas = self.grounding.named(command)
+        named = {device.id for device in devices}
+
+        def inside(target: Target) -> bool:
+            if named:
+                return {device.id for device in target.devices} <= named
+            return all(device.area in areas for device in target.devices)
+
+        words = [NONE_WORD, *(target.word for target in self.language.targets if target.devices and inside(target))]
+        return [self.decoder.tokenize(" " + word) for word in words]
 
 
 def build_llm_recognizer(

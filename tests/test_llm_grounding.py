@@ -1,0 +1,83 @@
+"""The language model's answer must agree with the device or area a command names (no model needed)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.config import Config
+from assistant.nlu.fuzzy import FuzzyNameRecognizer
+from assistant.nlu.intent import IntentChain
+from assistant.nlu.llm.grounding import Grounding
+from assistant.nlu.templates import TemplateRecognizer, load_intents
+from assistant.registry import Registry
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def registry(example_config: Config) -> Registry:
+    return Registry.from_config(example_config)
+
+
+@pytest.fixture(scope="module")
+def grounding(registry: Registry) -> Grounding:
+    return Grounding(registry)
+
+
+def _ids(devices: tuple) -> list[str]:  # type: ignore[type-arg]
+    return [device.id for device in devices]
+
+
+def test_names_and_aliases_said_in_full(grounding: Grounding) -> None:
+    assert _ids(grounding.named("the printer should get power")[0]) == ["office_plug"]  # an alias
+    assert _ids(grounding.named("Turn on the reading lamp, please!")[0]) == ["living_room_lamp"]
+    assert _ids(grounding.named("is the ceiling light on")[0]) == ["kitchen_light", "hallway_light"]  # a shared alias
+    assert grounding.named("it's too dark in here") == ((), ())
+    assert grounding.named("I need to print something") == ((), ())  # "print" is not "printer"
+
+
+def test_the_longer_name_wins_and_areas_count_only_outside_device_names(grounding: Grounding) -> None:
+    devices, areas = grounding.named("turn on the kitchen light")
+    assert _ids(devices) == ["kitchen_light"] and areas == ()
+    assert grounding.named("the sun is blinding me in the kitchen") == ((), ("kitchen",))
+    assert grounding.named("the hall is dark") == ((), ("hallway",))  # an area's alias
+
+
+def test_an_answer_on_another_device_is_refused(grounding: Grounding, registry: Registry) -> None:
+    device = {d.id: d for d in registry.devices}
+    assert grounding.check("the printer should get power", (device["coffee_machine"],)) == "the command names the desk plug"
+    assert grounding.check("the printer should get power", (device["office_plug"],)) is None
+    assert grounding.check("is the ceiling light on", (device["hallway_light"],)) is None
+    # an area named, no device: the answer must act in that area
+    assert grounding.check("too much sun in the kitchen", (device["garage_door"],)) == "the command names the kitchen"
+    assert grounding.check("too much sun in the kitchen", (device["kitchen_blinds"],)) is None
+    # nothing named: the model decides
+    assert grounding.check("it's gloomy in here", (device["living_room_lamp"],)) is None
+
+
+def test_an_unknown_name_is_the_last_resort_of_the_chain(example_config: Config, registry: Registry, tmp_path: Path) -> None:
+    """A template shape with a name the home lacks waits for the recognisers after it."""
+    templates = TemplateRecognizer(load_intents(example_config.intent_paths), registry)
+    extra = tmp_path / "extra.yaml"
+    extra.write_text(
+        "language: en\nintents:\n"
+        '  Lock:\n    data:\n      - sentences: ["lock up [the] {name}"]\n'
+        '  TurnOn:\n    data:\n      - sentences: ["turn on the kitchen tv"]\n        slots: {name: kitchen light}\n',
+        encoding="utf-8",
+    )
+    later = TemplateRecognizer(load_intents([*example_config.intent_paths, extra]), registry)
+    chain = IntentChain((templates, FuzzyNameRecognizer(templates), later))
+    # the unknown-name pass wraps the front door in other words: tentative, the later recogniser reads it
+    unknown = templates.recognize_unknown("lock up the front door")
+    assert unknown is not None and unknown.tentative
+    intent = chain.recognize("lock up the front door")
+    assert intent is not None and intent.name == "Lock" and intent.slots["name"] == "front door" and not intent.unknown
+    # an unknown name that holds no device of the home is final: nothing later is asked
+    unknown = templates.recognize_unknown("turn on the kitchen tv")
+    assert unknown is not None and not unknown.tentative and later.recognize("turn on the kitchen tv") is not None
+    intent = chain.recognize("turn on the kitchen tv")
+    assert intent is not None and dict(intent.unknown) == {"name": "tv"}
+    intent = chain.recognize("turn on the attic light")
+    assert intent is not None and dict(intent.unknown) == {"name": "attic light"}
