@@ -124,6 +124,17 @@ def test_forced_tokens_cost_no_model_call(llm: LlmRecognizer) -> None:
     assert decoded.decisions < len(decoded.tokens)
 
 
+def test_a_decode_asked_again_starts_only_with_the_targets_given(llm: LlmRecognizer) -> None:
+    decoder = llm.decoder
+    command = "Command: turn on the kitchen light\nAction:"
+    free = decoder.decode(command)
+    assert free is not None and free.line.split()[0] == "kitchen_light"
+    starts = [decoder.tokenize(" none"), decoder.tokenize(" front_door")]
+    again = decoder.decode(command, starts=starts)
+    assert again is not None and again.line.split()[0] in ("none", "front_door"), again.line
+    assert llm.language.parse(again.line) is None or again.line.startswith("front_door ")
+
+
 def test_calibration_divides_out_the_lean_but_keeps_none(llm: LlmRecognizer) -> None:
     decoder = llm.decoder
     assert () in decoder._priors  # the first decision was scored after content-free commands at start-up

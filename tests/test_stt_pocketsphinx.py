@@ -23,7 +23,6 @@ from assistant.stt.transcript import transcribe_stream
 
 from .speech import VOICES, SpeechSynth, add_noise, pink_noise, speech  # noqa: F401 - the fixture
 
-
 SILENCE_08 = bytes(2 * 16000 * 8 // 10)
 """0.8 s of digital silence: the quiet after a command."""
 

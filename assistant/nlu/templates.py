@@ -237,7 +237,7 @@ class TemplateRecognizer:
         intent = best[1]
         unknown_words = [f" {words} " for words in intent.unknown.values()]
         holds_device = any(f" {name.lower()} " in words for name in self.registry.device_names() for words in unknown_words)
-        return dataclasses.replace(intent, tentative=holds_device) if holds_device else intent
+        return dataclasses.replace(intent, tentative=holds_device)
 
     def _match(self, text: str, allow_unknown: bool) -> RecognizeResult | None:
         try:
