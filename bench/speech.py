@@ -4,8 +4,11 @@
 
 The corpus is every command in ``COMMANDS`` spoken by each voice (Piper's joe at three speeds,
 three espeak-ng Klatt voices at three speeds), clean and with seeded pink noise at ``--snr`` dB.
-Each recording goes through the real chain (Silero end-of-speech detection, the recogniser with
-the example home's grammar, templates, resolver) with a real Mosquitto.
+Each recording goes through the real chain as the daemon builds it from the config: the
+configured end-of-speech detector (WebRTC when the language model is on, as it is by default:
+Silero cannot share its process), the recogniser with the example home's grammar, templates,
+unknown names, fuzzy names, the language model, resolver, with a real Mosquitto. ``--no-model``
+leaves the language model out (and then the config's detector is Silero unless set otherwise).
 
 A command is *accepted* when the spoken path yields the intent and every slot the typed text does.
 It *acts right* when the spoken path resolves to the same action on the same devices as the typed
@@ -216,6 +219,7 @@ def main() -> None:
     parser.add_argument("--config", type=Path, default=REPO / "config" / "assistant.yaml", help="the home and its stt settings")
     parser.add_argument("--instant", action="store_true", help="feed the trailing silence at once too (quicker, latency overstated)")
     parser.add_argument("--details", action="store_true", help="also write every result to bench/reports/<name>_results.json")
+    parser.add_argument("--no-model", dest="no_model", action="store_true", help="without the language model (it is on in the config)")
     args = parser.parse_args()
     voices = [v for v in args.voices.split(",") if v]
     if args.synthesize_only:
@@ -230,10 +234,11 @@ def main() -> None:
 
 
 def run_benchmark(args: argparse.Namespace, voices: list[str]) -> None:
-    from assistant.audio.settings import VadSettings
-    from assistant.audio.vad import SileroDetector
+    from assistant.audio.settings import VadSettings, vad_settings
+    from assistant.audio.vad import make_detector
     from assistant.broker import LocalBroker, free_port
     from assistant.commands.listen import act
+    from assistant.commands.recognizers import build_assistant
     from assistant.config import load_config
     from assistant.listener import Listener
     from assistant.mqtt import MqttLink
@@ -251,12 +256,16 @@ def run_benchmark(args: argparse.Namespace, voices: list[str]) -> None:
         link.start()
         assert link.wait_connected(5), "could not connect to the local broker"
         arrivals = Arrivals(broker.host, broker.port)
-        assistant = Assistant(config, link)
+        if args.no_model:
+            assistant = Assistant(config, link)
+            vad = VadSettings()  # Silero, which the language model would keep out of this process
+        else:
+            assistant = build_assistant(config, link, load_model_now=True)
+            vad = vad_settings(config)
         started = time.perf_counter()
         recognizer = build_recognizer(config, assistant.templates, engine=args.engine)
         load_seconds = time.perf_counter() - started
-        vad = VadSettings()
-        listener = Listener(SileroDetector(vad.threshold), recognizer, vad)
+        listener = Listener(make_detector(vad.engine, vad.threshold, vad.aggressiveness), recognizer, vad)
         tail_bytes = round((vad.endpointer.trailing_silence + 0.2) * 16000) * 2
 
         expected = {}
@@ -333,6 +342,8 @@ def run_benchmark(args: argparse.Namespace, voices: list[str]) -> None:
 
     figures = summarize(results, garbage, voices, args, load_seconds, load_average)
     figures["pipeline_errors"] = errors
+    figures["end_of_speech_detector"] = vad.engine
+    figures["language_model"] = not args.no_model
     notes = (
         "Accepted = the spoken command gives the intent and every slot the typed text gives. "
         "Latency = the moment the end of speech could be decided (the last frame of the configured "

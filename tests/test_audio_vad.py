@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from assistant.audio.frames import FRAME_BYTES, split_frames
-from assistant.audio.vad import SileroDetector, WebRtcDetector, make_detector
+from assistant.audio.vad import NoiseFloor, SileroDetector, WebRtcDetector, make_detector
 
-from .speech import VOICES, SpeechSynth, pink_noise, speech  # noqa: F401 - the fixture
+from .speech import VOICES, SpeechSynth, add_noise, pink_noise, speech  # noqa: F401 - the fixture
 
 SILENCE = bytes(FRAME_BYTES * 40)
 
@@ -38,6 +40,28 @@ def test_silero_does_not_call_steady_noise_speech() -> None:
     detector = SileroDetector()
     noise = (pink_noise(16000 * 2, seed=1) * 2000).clip(-32768, 32767).astype("<i2").tobytes()
     assert speech_share(detector, noise) < 0.1
+
+
+def test_webrtc_does_not_call_steady_noise_speech_once_it_has_heard_it(speech: SpeechSynth) -> None:  # noqa: F811
+    detector = WebRtcDetector()
+    noise = (pink_noise(16000 * 3, seed=1) * 2000).clip(-32768, 32767).astype("<i2").tobytes()
+    assert speech_share(detector, noise[: len(noise) // 3]) < 0.5  # the first frames set the floor
+    assert speech_share(detector, noise[len(noise) // 3 :]) < 0.05
+    # a command in that noise (10 dB below it) is still speech; the noise after it is not
+    command = add_noise(speech.pcm("turn on the kitchen light please", VOICES["piper"]), 10, seed=1)
+    frames = [detector.is_speech(frame.pcm) for frame in split_frames(command)]
+    lead, trail = round(0.3 / 0.032), round(0.8 / 0.032)
+    assert sum(frames[lead + 2 : -trail - 2]) / len(frames[lead + 2 : -trail - 2]) > 0.5
+    assert sum(frames[-trail + 3 :]) / len(frames[-trail + 3 :]) < 0.1
+
+
+def test_the_noise_floor_falls_at_once_and_rises_slowly() -> None:
+    floor = NoiseFloor()
+    assert floor.update(-40.0) == -40.0
+    assert floor.update(-60.0) == -60.0
+    risen = floor.update(-20.0)
+    assert -60.0 < risen < -59.8  # one frame: 3 dB/s
+    assert floor.update(-math.inf) == NoiseFloor.LOWEST_DB  # digital silence, not -inf for ever
 
 
 @pytest.mark.own_process

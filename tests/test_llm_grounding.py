@@ -81,3 +81,16 @@ def test_an_unknown_name_is_the_last_resort_of_the_chain(example_config: Config,
     assert intent is not None and dict(intent.unknown) == {"name": "tv"}
     intent = chain.recognize("turn on the attic light")
     assert intent is not None and dict(intent.unknown) == {"name": "attic light"}
+
+
+def test_a_sentence_cut_in_the_wrong_place_is_no_unknown_name(example_config: Config, registry: Registry) -> None:
+    templates = TemplateRecognizer(load_intents(example_config.intent_paths), registry)
+    # unknown words no name is made of: not "a colour called needs to be brighter", left to the model
+    assert templates.recognize_unknown("how hot is it in the bedroom right now") is None
+    assert templates.recognize_unknown("the fan is making me cold") is None
+    # a device named in full around the unknown words: the unknown name is only the last resort
+    unknown = templates.recognize_unknown("switch the kitchen light colour to pink")
+    assert unknown is not None and unknown.tentative and dict(unknown.unknown) == {"area": "colour"}
+    # a plain unknown name stays an unknown name, final
+    unknown = templates.recognize_unknown("close the garage window")
+    assert unknown is not None and not unknown.tentative and dict(unknown.unknown) == {"name": "window"}

@@ -17,7 +17,7 @@ from assistant.listener import Listener
 from assistant.nlu.templates import TemplateRecognizer, load_intents
 from assistant.registry import Registry
 from assistant.stt.grammar import compile_grammar
-from assistant.stt.pocketsphinx_engine import PocketSphinxRecognizer, bundled_model_dir, model_phones
+from assistant.stt.pocketsphinx_engine import PocketSphinxRecognizer, bundled_model_dir, completes, model_phones
 from assistant.stt.pronounce import Guesser, check_arpabet, ipa_to_arpabet
 from assistant.stt.transcript import transcribe_stream
 
@@ -35,6 +35,12 @@ def templates(example_config: Config) -> TemplateRecognizer:
 @pytest.fixture(scope="module")
 def recognizer(templates: TemplateRecognizer) -> PocketSphinxRecognizer:
     return PocketSphinxRecognizer(compile_grammar(templates.intents, templates.slot_lists))
+
+
+@pytest.fixture(scope="module")
+def completing(templates: TemplateRecognizer) -> PocketSphinxRecognizer:
+    """With the second grammar decoder that completes half commands (stt.complete_half_commands)."""
+    return PocketSphinxRecognizer(compile_grammar(templates.intents, templates.slot_lists), complete_half_commands=True)
 
 
 @pytest.mark.parametrize(
@@ -90,6 +96,35 @@ def test_speech_that_is_no_command_is_not_forced_onto_one(
     # The open-vocabulary pass gives free text that no template accepts.
     assert templates.recognize(transcript.text) is None
     assert len(set(transcript.text.split()) & set(text.split())) >= 3
+
+
+@pytest.mark.parametrize(
+    ("text", "voice"),
+    [
+        ("is the front door locked", "piper"),
+        ("turn on the desk plug", "espeak-slow"),
+        ("is the garage door open", "espeak-fast"),
+        ("turn off all the lights", "espeak-fast"),
+    ],
+)
+def test_the_last_word_of_a_command_is_not_lost(
+    completing: PocketSphinxRecognizer,
+    speech: SpeechSynth,  # noqa: F811
+    text: str,
+    voice: str,
+) -> None:
+    # The word lattice's best path ends "... front door lock", "... the desk", "... garage door",
+    # "... all the": half commands, refused, unless the search's backtrace completes them.
+    transcript = completing.transcribe(speech.pcm(text, VOICES[voice]) + SILENCE_08)
+    assert (transcript.text, transcript.constrained, transcript.rejected) == (text, True, False)
+
+
+def test_only_a_command_that_agrees_up_to_the_last_word_completes_a_half_one() -> None:
+    assert completes(("is", "the", "front", "door", "lock"), ("is", "the", "front", "door", "locked"))
+    assert completes(("turn", "on", "the", "desk"), ("turn", "on", "the", "desk", "plug"))
+    # heard differently before that (the lattice and the backtrace for "turn off the printer" at 10 dB)
+    assert not completes(("turn", "off", "every", "the"), ("turn", "off", "the", "fan", "would", "you"))
+    assert not completes((), ("turn", "off", "the", "fan"))
 
 
 def test_silence_is_rejected(recognizer: PocketSphinxRecognizer) -> None:

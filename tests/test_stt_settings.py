@@ -29,7 +29,9 @@ def test_defaults_without_the_sections(example_config: Config) -> None:
     assert audio_settings(example_config) == AudioSettings()
     # Silero and llama-cpp-python cannot share a process: with the language model on, WebRTC is the default.
     expected_engine = "webrtc" if parse_llm_settings(example_config).enabled else "silero"
-    assert vad_settings(example_config) == VadSettings(engine=expected_engine)
+    # WebRTC's noise gate hears a start late in noise: it gets more audio from before it
+    expected_pre_roll = 0.6 if expected_engine == "webrtc" else 0.3
+    assert vad_settings(example_config) == VadSettings(engine=expected_engine, pre_roll=expected_pre_roll)
     wake = wake_settings(example_config)
     assert (wake.phrase, wake.sensitivity, wake.push_to_talk_topic) == ("hey computer", 0.5, "assistant/push_to_talk")
     assert stt_settings(example_config) == SttSettings()
@@ -136,3 +138,9 @@ def test_denoising_is_on_unless_switched_off(tmp_path: Path) -> None:
     with pytest.raises(ConfigErrors) as errors:
         load_config(config_with(tmp_path, "stt:\n  denoise: maybe\n"))
     assert [error.key for error in errors.value.errors] == ["stt.denoise"]
+
+
+def test_completing_half_commands_is_off_unless_switched_on(tmp_path: Path) -> None:
+    assert stt_settings(load_config(config_with(tmp_path, ""))).complete_half_commands is False
+    on = stt_settings(load_config(config_with(tmp_path, "stt:\n  complete_half_commands: true\n")))
+    assert on.complete_half_commands is True

@@ -235,9 +235,15 @@ class TemplateRecognizer:
         if best is None:
             return None
         intent = best[1]
-        unknown_words = [f" {words} " for words in intent.unknown.values()]
-        holds_device = any(f" {name.lower()} " in words for name in self.registry.device_names() for words in unknown_words)
-        return dataclasses.replace(intent, tentative=holds_device)
+        return dataclasses.replace(intent, tentative=self._names_a_device(normalized))
+
+    def _names_a_device(self, normalized: str) -> bool:
+        """Whether the command says one of the home's device names in full, inside the unknown words
+        ("lock up the front door" read as the colour "up the front door") or around them ("the
+        kitchen light needs to be brighter" read as the colour "needs to be brighter"): then the
+        unknown name is only the last resort, and a later recogniser reads the command first."""
+        padded = f" {normalized.lower()} "
+        return any(f" {name.lower()} " in padded for name in self.registry.device_names())
 
     def _match(self, text: str, allow_unknown: bool) -> RecognizeResult | None:
         try:
@@ -273,6 +279,19 @@ MAX_UNKNOWN_WORDS = 4
 
 _NOT_A_NAME_START = ("the ", "to ", "in ", "a ", "an ", "of ", "on ", "off ", "and ", "then ", "or ")
 
+_NEVER_IN_NAMES = frozenset(
+    (
+        *("i", "i'm", "me", "my", "you", "your", "it", "it's", "its", "we", "us", "our", "they", "them", "he", "she"),
+        *("is", "are", "was", "be", "am", "been", "do", "does", "did", "have", "has", "need", "needs", "want", "wants"),
+        *("can", "could", "would", "should", "will", "please", "now", "with"),
+        *("everything", "something", "anything", "nothing"),
+    )
+)
+"""Words no device, area or colour name is made of: pronouns, forms of be, do, have, need, want,
+modal verbs, "please", "now", "with", "everything" and its kin. An unknown phrase holding one
+("how hot is it", "i need", "is making me cold") is a sentence the templates cut in the wrong
+place, not a name."""
+
 
 def _plausible_unknown(intent: Intent, known_words: set[str]) -> bool:
     for slot, words in intent.unknown.items():
@@ -281,6 +300,8 @@ def _plausible_unknown(intent: Intent, known_words: set[str]) -> bool:
         if not words or any(char.isdigit() for char in words) or len(words.split()) > MAX_UNKNOWN_WORDS:
             return False
         if words in known_words or f"{words} ".startswith(_NOT_A_NAME_START) or " and " in f" {words} ":
+            return False
+        if any(word in _NEVER_IN_NAMES for word in words.split()):
             return False
     return True
 

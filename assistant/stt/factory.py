@@ -102,4 +102,5 @@ def build_recognizer(
         open_min_confidence=settings.open_min_confidence,
         pronunciations=settings.pronunciations,
         denoise=settings.denoise,
+        complete_half_commands=settings.complete_half_commands,
     )

@@ -9,6 +9,19 @@ Two passes:
    command words the grammar would force on them. The result is accepted when it is a complete
    sentence of the grammar, at most ``MAX_GARBAGE`` of its speech went to garbage, and the audio
    fits its words well (``confidence`` >= ``min_confidence``).
+   The words are the best path through the search's word lattice, PocketSphinx's usual answer.
+   That path may stop short of the end of the grammar: a last word it lost made a refused half
+   command ("turn on the desk" for "... desk plug", "is the front door lock" for "... locked").
+   Then a second decoder with the same grammar gives the
+   search's own backtrace, which ends only where a sentence of the grammar ends; it is taken when
+   it completes the half command (the same words up to the last one). Where the two disagree
+   earlier ("turn off every the" against "turn off the fan would you", for "turn off the printer"
+   at 10 dB) the sound fits no command well, and the pass is refused. Measured on the speech
+   bench: clean acceptance 87.2% -> 90.7%, no more wrong commands. Taking the backtrace always
+   heard more in noise, but made twice as many wrong commands (16 of 624 instead of 8). The
+   second decoder costs about 44 MB (the grammar's word tree), which takes the daemon with every
+   model past 600 MB, so it is off unless ``complete_half_commands``; one decoder cannot give
+   both answers with their scores.
 2. Otherwise, when ``open_vocabulary`` is on, the general English language model that comes with
    the model decodes the same audio into free text (slower, run only then), for the intent
    recogniser and the language model to try. It is rejected below ``open_min_confidence``, and
@@ -66,6 +79,10 @@ GARBAGE_PROBABILITY = 1e-2
 MAX_GARBAGE = 0.1
 """A grammar result with more of its speech frames than this in garbage phones is rejected."""
 GARBAGE_PREFIX = "+GARBAGE_"
+BACKTRACE_SCORE_SCALE = 1024.0
+"""PocketSphinx reports the scores of the search's backtrace 2**10 smaller than those of the word
+lattice (its senone score shift); measured: the same word scores alike once scaled by this, so
+``CONFIDENCE_MIDPOINT`` (set on lattice scores) holds for both."""
 GRAMMAR_MAX_HMMS = 2000
 """Cap on the models searched per frame: in noise the search otherwise widens to a real-time
 factor near 0.5; on clean speech it stays far below the cap."""
@@ -104,8 +121,11 @@ class Fit:
         return fit * (1.0 - self.garbage)
 
 
-def fit_of(segments: list[Any], midpoint: float = CONFIDENCE_MIDPOINT) -> Fit:
-    """Words, score and garbage share of a segmentation (silence and noise fillers left out)."""
+def fit_of(segments: list[Any], midpoint: float = CONFIDENCE_MIDPOINT, scale: float = 1.0) -> Fit:
+    """Words, score and garbage share of a segmentation (silence, noise fillers and null steps left out).
+
+    ``scale`` multiplies the scores PocketSphinx reports (see ``BACKTRACE_SCORE_SCALE``).
+    """
     words: list[str] = []
     total_log = 0.0
     word_frames = 0
@@ -115,9 +135,9 @@ def fit_of(segments: list[Any], midpoint: float = CONFIDENCE_MIDPOINT) -> Fit:
         frames = segment.end_frame - segment.start_frame + 1
         if word.startswith(GARBAGE_PREFIX):
             garbage_frames += frames
-        elif not word.startswith(("<", "[", "+")):
+        elif not word.startswith(("<", "[", "+", "(")):
             words.append(word.split("(")[0])
-            total_log += math.log(max(segment.ascore, 1e-300))
+            total_log += math.log(max(segment.ascore, 1e-300)) * scale
             word_frames += frames
     speech_frames = word_frames + garbage_frames
     return Fit(
@@ -126,6 +146,12 @@ def fit_of(segments: list[Any], midpoint: float = CONFIDENCE_MIDPOINT) -> Fit:
         garbage_frames / speech_frames if speech_frames else 0.0,
         midpoint,
     )
+
+
+def completes(half: tuple[str, ...], whole: tuple[str, ...]) -> bool:
+    """Whether the command ``whole`` completes the half command ``half``: the same words up to its last."""
+    agreed = len(half) - 1
+    return bool(half) and whole[:agreed] == half[:agreed]
 
 
 def model_phones(dictionary: Path) -> list[str]:
@@ -161,6 +187,7 @@ class PocketSphinxRecognizer:
         open_min_confidence: float = 0.3,
         pronunciations: Mapping[str, str] | None = None,
         denoise: bool = True,
+        complete_half_commands: bool = False,
     ) -> None:
         self.grammar = grammar
         self.denoise = denoise
@@ -175,18 +202,17 @@ class PocketSphinxRecognizer:
             # Each decoder gets the words it can produce, not all of cmudict (see stt/dictionary.py).
             grammar_words = Path(folder) / "grammar.dict"
             self._write_dictionary(grammar_words, grammar.words)
-            self._grammar_decoder = self._decoder(
+            grammar_options = dict(
                 lm=None, dict=str(grammar_words), fdict=str(fillers), fillprob=GARBAGE_PROBABILITY, maxhmmpf=GRAMMAR_MAX_HMMS
             )
+            self._grammar_decoder = self._decoder(**grammar_options)
+            self._backtrace_decoder = self._decoder(**grammar_options, bestpath=False) if complete_half_commands else None
             self._open_decoder = self._open(fillers, Path(folder) / "open.dict") if open_vocabulary else None
         self.added_words = self._add_missing_words(self._grammar_decoder, dict(pronunciations or {}))
-        start, final, transitions = grammar.graph.fsg_transitions(grammar.decoy_words)
-        try:
-            fsg = self._grammar_decoder.create_fsg("commands", start, final, transitions)
-            self._grammar_decoder.add_fsg("commands", fsg)
-            self._grammar_decoder.activate_search("commands")
-        except (RuntimeError, ValueError) as err:
-            raise ModelError(f"PocketSphinx rejected the command grammar: {err}") from err
+        self._add_grammar(self._grammar_decoder)
+        if self._backtrace_decoder is not None:
+            self._add_missing_words(self._backtrace_decoder, dict(pronunciations or {}))
+            self._add_grammar(self._backtrace_decoder)
         self.load_seconds = time.perf_counter() - started
         _LOGGER.info(
             "PocketSphinx ready in %.2f s: grammar of %d states, %d words%s",
@@ -195,6 +221,15 @@ class PocketSphinxRecognizer:
             len(grammar.words),
             ", open-vocabulary pass on" if open_vocabulary else "",
         )
+
+    def _add_grammar(self, decoder: Any) -> None:
+        start, final, transitions = self.grammar.graph.fsg_transitions(self.grammar.decoy_words)
+        try:
+            fsg = decoder.create_fsg("commands", start, final, transitions)
+            decoder.add_fsg("commands", fsg)
+            decoder.activate_search("commands")
+        except (RuntimeError, ValueError) as err:
+            raise ModelError(f"PocketSphinx rejected the command grammar: {err}") from err
 
     def _write_dictionary(self, target: Path, words: Iterable[str]) -> None:
         source = self.model_dir / "cmudict-en-us.dict"
@@ -299,6 +334,17 @@ class PocketSphinxRecognizer:
             probability = hypothesis.prob if hypothesis is not None else None
         return segments, probability
 
+    def _completed(self, pcm: bytes, half: Fit, midpoint: float) -> Fit | None:
+        """The search's backtrace when it is a command that completes ``half`` (see the module doc)."""
+        if self._backtrace_decoder is None:
+            return None
+        segments, _ = self._decode(self._backtrace_decoder, pcm)
+        fit = fit_of(segments, midpoint, BACKTRACE_SCORE_SCALE)
+        if completes(half.words, fit.words) and self.grammar.graph.accepts(fit.words):
+            _LOGGER.debug("half command %r completed: %r", " ".join(half.words), " ".join(fit.words))
+            return fit
+        return None
+
     def recognize(self, pcm: bytes, partials: tuple[str, ...] = ()) -> Transcript:
         started = time.perf_counter()
         audio_seconds = len(pcm) / (2 * SAMPLE_RATE)
@@ -307,10 +353,15 @@ class PocketSphinxRecognizer:
             return Transcript("", 0.0, self.engine, True, partials, True, None, audio_seconds, 0.0, 0.0)
         if self.denoise:
             pcm = remove_steady_noise(pcm)
+        midpoint = CONFIDENCE_MIDPOINT + (DECOY_MIDPOINT_SHIFT if self.grammar.decoy_words else 0.0)
         segments, _ = self._decode(self._grammar_decoder, pcm)
-        fit = fit_of(segments, CONFIDENCE_MIDPOINT + (DECOY_MIDPOINT_SHIFT if self.grammar.decoy_words else 0.0))
-        text = " ".join(fit.words)
+        fit = fit_of(segments, midpoint)
         complete = bool(fit.words) and self.grammar.graph.accepts(fit.words)
+        if not complete and fit.words:
+            completed = self._completed(pcm, fit, midpoint)
+            if completed is not None:
+                fit, complete = completed, True
+        text = " ".join(fit.words)
         if complete and fit.garbage <= MAX_GARBAGE and fit.confidence >= self.min_confidence:
             elapsed = time.perf_counter() - started
             return Transcript(text, fit.confidence, self.engine, True, partials, False, None, audio_seconds, elapsed, elapsed)
