@@ -208,11 +208,13 @@ class PocketSphinxRecognizer:
             self._grammar_decoder = self._decoder(**grammar_options)
             self._backtrace_decoder = self._decoder(**grammar_options, bestpath=False) if complete_half_commands else None
             self._open_decoder = self._open(fillers, Path(folder) / "open.dict") if open_vocabulary else None
-        self.added_words = self._add_missing_words(self._grammar_decoder, dict(pronunciations or {}))
-        self._add_grammar(self._grammar_decoder)
-        if self._backtrace_decoder is not None:
-            self._add_missing_words(self._backtrace_decoder, dict(pronunciations or {}))
-            self._add_grammar(self._backtrace_decoder)
+        # Both grammar decoders read the same dictionary: the words it lacks are guessed once.
+        self.added_words = self._missing_words(self._grammar_decoder, dict(pronunciations or {}))
+        fsg = grammar.graph.fsg_transitions(grammar.decoy_words)
+        for decoder in (self._grammar_decoder, self._backtrace_decoder):
+            if decoder is not None:
+                self._add_words(decoder, self.added_words)
+                self._add_grammar(decoder, *fsg)
         self.load_seconds = time.perf_counter() - started
         _LOGGER.info(
             "PocketSphinx ready in %.2f s: grammar of %d states, %d words%s",
@@ -222,8 +224,7 @@ class PocketSphinxRecognizer:
             ", open-vocabulary pass on" if open_vocabulary else "",
         )
 
-    def _add_grammar(self, decoder: Any) -> None:
-        start, final, transitions = self.grammar.graph.fsg_transitions(self.grammar.decoy_words)
+    def _add_grammar(self, decoder: Any, start: int, final: int, transitions: list[Any]) -> None:
         try:
             fsg = decoder.create_fsg("commands", start, final, transitions)
             decoder.add_fsg("commands", fsg)
@@ -275,8 +276,9 @@ class PocketSphinxRecognizer:
         except (RuntimeError, ValueError, OSError) as err:
             raise ModelError(f"cannot load the PocketSphinx model in {self.model_dir}: {err}") from err
 
-    def _add_missing_words(self, decoder: Any, pronunciations: dict[str, str]) -> dict[str, str]:
-        """Give every grammar word a pronunciation: config first, then the dictionary, then a guess."""
+    def _missing_words(self, decoder: Any, pronunciations: dict[str, str]) -> dict[str, str]:
+        """The grammar words to add to ``decoder``'s dictionary, with their phones: the config's
+        pronunciations, then a guess for each word the dictionary lacks."""
         added: dict[str, str] = {}
         unknown: list[str] = []
         guesser = Guesser()
@@ -293,6 +295,12 @@ class PocketSphinxRecognizer:
             raise ModelError(
                 "no pronunciation for: " + ", ".join(unknown) + " (add them under stt.pronunciations in ARPAbet)"
             )
+        if added:
+            _LOGGER.info("pronunciations added: %s", ", ".join(f"{w} = {p}" for w, p in added.items()))
+        return added
+
+    @staticmethod
+    def _add_words(decoder: Any, added: Mapping[str, str]) -> None:
         for number, (word, phones) in enumerate(added.items(), start=1):
             entry = word
             if decoder.lookup_word(word) is not None:
@@ -305,9 +313,6 @@ class PocketSphinxRecognizer:
                 decoder.add_word(entry, phones, number == len(added))  # rebuild the search once, at the end
             except RuntimeError as err:
                 raise ModelError(f"cannot add the word {word!r} ({phones}) to PocketSphinx: {err}") from err
-        if added:
-            _LOGGER.info("pronunciations added: %s", ", ".join(f"{w} = {p}" for w, p in added.items()))
-        return added
 
     def session(self) -> PocketSphinxSession:
         return PocketSphinxSession(self)
