@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import json
 import os
+import queue
+import shutil
 import subprocess
 import sys
+import threading
+import time
 import wave
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -179,3 +185,128 @@ def test_a_missing_microphone_is_named_with_the_devices_that_exist(tmp_path: Pat
     assert "input device 'respeaker' not found" in result.stderr
     assert "filemic" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+# --- a microphone that goes away and comes back ----------------------------------------------------
+
+PULSEAUDIO = shutil.which("pulseaudio")
+
+LISTEN_TO_PULSEMIC = """
+import json, sys, time
+from assistant.audio.frames import level_dbfs
+from assistant.audio.source import MicrophoneSource
+
+def status(state, message):
+    print(json.dumps({"status": state, "message": message}), flush=True)
+
+source = MicrophoneSource("pulsemic", stall_seconds=1.0, retry_seconds=0.5, on_status=status)
+heard = []
+for frame in source.frames():
+    heard.append(frame.pcm)
+    if len(heard) == 20:
+        print(json.dumps({"level": round(level_dbfs(b"".join(heard)), 1)}), flush=True)
+        heard.clear()
+"""
+
+
+class PulseServer:
+    """A PulseAudio server whose only source plays a 440 Hz tone: a microphone that can be taken away."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.socket = folder / "native"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        assert PULSEAUDIO is not None
+        self.socket.unlink(missing_ok=True)
+        self.process = subprocess.Popen(
+            [
+                PULSEAUDIO, "-n", "--daemonize=no", "--exit-idle-time=-1", "--use-pid-file=no", "--disable-shm=yes",
+                "--log-target=stderr", "--log-level=error",
+                "-L", f"module-native-protocol-unix auth-anonymous=1 socket={self.socket}",
+                "-L", "module-sine-source source_name=tone rate=16000 frequency=440",
+            ],
+            env={**os.environ, "HOME": str(self.folder), "XDG_RUNTIME_DIR": str(self.folder)},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 15
+        while not self.socket.exists():
+            assert self.process.poll() is None and time.monotonic() < deadline, "pulseaudio did not start"
+            time.sleep(0.05)
+
+    def kill(self) -> None:
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait(5)
+            self.process = None
+
+
+class Lines:
+    """The JSON lines a child process prints, read as they come."""
+
+    def __init__(self, process: subprocess.Popen[str]) -> None:
+        self.queue: queue.Queue[dict[str, Any]] = queue.Queue()
+        assert process.stdout is not None
+        threading.Thread(target=self._read, args=(process.stdout,), daemon=True).start()
+
+    def _read(self, stdout: Any) -> None:
+        for line in stdout:
+            self.queue.put(json.loads(line))
+
+    def until(self, wanted: Callable[[dict[str, Any]], bool], seconds: float) -> list[dict[str, Any]]:
+        seen: list[dict[str, Any]] = []
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            try:
+                line = self.queue.get(timeout=0.1)
+            except queue.Empty:
+                continue
+            seen.append(line)
+            if wanted(line):
+                return seen
+        raise AssertionError(f"not seen in {seconds} s; seen: {seen}")
+
+
+@pytest.mark.skipif(PULSEAUDIO is None, reason="needs the pulseaudio server (.ci/setup installs it)")
+def test_a_microphone_that_goes_away_is_reported_and_reopened_when_it_returns(tmp_path: Path) -> None:
+    """The real capture path (sounddevice, PortAudio, ALSA's pulse plugin) with a server that is killed and restarted."""
+    server = PulseServer(tmp_path)
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / ".asoundrc").write_text(
+        "pcm.pulsemic {\n"
+        "    type pulse\n"
+        f'    server "unix:{server.socket}"\n'
+        '    device "tone"\n'
+        '    hint { show on description "PulseAudio test microphone" }\n'
+        "}\n",
+        encoding="utf-8",
+    )
+    server.start()
+    child = subprocess.Popen(
+        [sys.executable, "-c", LISTEN_TO_PULSEMIC],
+        env={**os.environ, "HOME": str(home), "PYTHONPATH": str(REPO)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        lines = Lines(child)
+        tone = lambda line: line.get("level", -200) > -20  # noqa: E731 - the sine source, heard
+        assert lines.until(lambda line: "status" in line, 20)[-1]["status"] == "open"
+        lines.until(tone, 10)
+        server.kill()  # the microphone goes away
+        lost = lines.until(lambda line: line.get("status") == "lost", 10)[-1]
+        assert "stopped delivering audio; waiting for it to return" in lost["message"]
+        time.sleep(1.5)  # a few attempts to reopen it fail meanwhile
+        assert child.poll() is None  # still waiting, not crashed
+        server.start()  # it is back
+        assert lines.until(lambda line: "status" in line, 20)[-1]["status"] == "open"
+        lines.until(tone, 10)  # and it is heard again
+    finally:
+        child.kill()
+        _, errors = child.communicate(timeout=10)
+        server.kill()
+    assert "Traceback" not in errors, errors

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -266,12 +267,14 @@ def test_settings_default_when_the_section_is_missing(tmp_path: Path) -> None:
     settings = parse_llm_settings(load_config(path))
     assert settings == LlmSettings()
     assert (settings.enabled, settings.threads, settings.model) == (True, 1, None)
+    assert settings.threads_for_prompt == max(1, min(4, os.cpu_count() or 1))  # the prompt is read by every core, up to 4
 
 
 @pytest.mark.parametrize(
     ("section", "message"),
     [
         ("llm:\n  threads: 0\n", "llm.threads: 0 is too small"),
+        ("llm:\n  prompt_threads: two\n", "llm.prompt_threads: expected a whole number"),
         ("llm:\n  model: nowhere.gguf\n", "llm.model: no such file"),
         ("llm:\n  confidence: 2\n", "llm.confidence: 2 is too large"),
         ("llm:\n  temperature: 0.2\n", "llm.temperature: unknown key"),
@@ -288,10 +291,10 @@ def test_bad_settings_name_file_line_and_key(tmp_path: Path, section: str, messa
 def test_settings_read_paths_relative_to_the_config(tmp_path: Path) -> None:
     (tmp_path / "models").mkdir()
     (tmp_path / "models" / "m.gguf").write_bytes(b"GGUF")
-    config = _config_with(tmp_path, "\nllm:\n  model: models/m.gguf\n  threads: 2\n  examples: 0\n  enabled: false\n")
+    config = _config_with(tmp_path, "\nllm:\n  model: models/m.gguf\n  threads: 2\n  prompt_threads: 3\n  examples: 0\n  enabled: false\n")
     settings = parse_llm_settings(config)
     assert settings.model == tmp_path / "models" / "m.gguf"
-    assert (settings.threads, settings.examples, settings.enabled) == (2, 0, False)
+    assert (settings.threads, settings.threads_for_prompt, settings.examples, settings.enabled) == (2, 3, 0, False)
 
 
 def test_every_bad_setting_is_reported_at_once(tmp_path: Path) -> None:

@@ -323,6 +323,23 @@ def test_answers_do_not_depend_on_what_came_before(llm: LlmRecognizer, home: tup
     assert abs(fresh.confidence - first.confidence) < 0.1
 
 
+def test_the_prompt_read_by_more_threads_gives_the_same_answers(llm: LlmRecognizer, home: tuple[Registry, TemplateRecognizer]) -> None:
+    import llama_cpp
+
+    small = _small(llm, *home)
+    llama = small.decoder.llama
+    answers = []
+    for threads in (1, 3):
+        llama.reset()  # the prefix is read again, by this many threads
+        small.decoder.prepare(threads=threads)
+        assert llama_cpp.llama_n_threads_batch(llama.ctx) == llama.n_threads_batch == llm.settings.threads  # commands: back to llm.threads
+        answer = small.answer("the thermostat to twenty one please")
+        assert answer is not None
+        answers.append(answer)
+    one, three = answers
+    assert three.line == one.line and abs(three.confidence - one.confidence) < 0.1  # as any fresh reading (above)
+
+
 def test_a_changed_home_keeps_the_loaded_model(
     tmp_path: Path, llm: LlmRecognizer, home: tuple[Registry, TemplateRecognizer]
 ) -> None:

@@ -6,6 +6,7 @@ One module-scoped run of 3 training steps (about a minute on one core) serves ev
 
 from __future__ import annotations
 
+import itertools
 import logging
 import random
 from dataclasses import dataclass, replace
@@ -116,11 +117,29 @@ def test_a_finished_run_resumes_instead_of_training_again(trained: Trained) -> N
 
     again = fit(trained.model, trained.sequences, trained.end_tokens, FitSettings(rank=4, alpha=8, threads=1), trained.work, "tiny")
     assert again.resumed_from == 3 and again.steps == 3
+    assert again.device == trained.result.device == "cpu (1 thread): 3 steps"  # where the steps ran, kept in the checkpoint
     for module, (lora_a, lora_b) in again.tensors.items():
         assert (lora_a == trained.result.tensors[module][0]).all() and (lora_b == trained.result.tensors[module][1]).all()
     checkpoint = trained.work / CHECKPOINT
     assert load_checkpoint(torch, checkpoint, "tiny") is not None
     assert load_checkpoint(torch, checkpoint, "other settings") is None  # never resumes another run's state
+
+
+def test_a_run_stopped_at_its_time_limit_keeps_every_step_it_made(trained: Trained, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import torch
+
+    from assistant.train import finetune
+
+    clock = itertools.count(0.0, 25.0)  # each look at the clock finds it 25 s later: the 1-minute limit ends step 2
+    monkeypatch.setattr(finetune.time, "monotonic", lambda: next(clock))
+    limited = FitSettings(rank=4, alpha=8, threads=1, checkpoint_every=10, max_minutes=1.0)
+    stopped = fit(trained.model, trained.sequences, trained.end_tokens, limited, tmp_path, "limited")
+    assert stopped.stopped_early and 0 < stopped.steps < len(trained.sequences)
+    saved = load_checkpoint(torch, tmp_path / CHECKPOINT, "limited")
+    assert saved is not None and saved["step"] == stopped.steps  # not only the steps up to the last regular checkpoint
+    assert saved["steps_on"] == {"cpu (1 thread)": stopped.steps}
+    again = fit(trained.model, trained.sequences, trained.end_tokens, limited, tmp_path, "limited")
+    assert again.resumed_from == stopped.steps == again.steps and again.stopped_early  # the same limit: no step more
 
 
 def test_corrupt_adapter_is_a_clear_error_and_the_base_model_is_used(trained: Trained, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:

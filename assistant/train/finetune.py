@@ -58,6 +58,8 @@ class FitResult:
     stopped_early: bool
     architecture: str
     block_count: int
+    device: str
+    """Where the steps ran, with how many on each ("NVIDIA H200: 800 steps, cpu (2 threads): 1 step")."""
 
 
 def _torch() -> Any:
@@ -112,13 +114,17 @@ def fit(
     trainable = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(trainable, lr=settings.learning_rate, weight_decay=0.0)
     start, spent, losses = 0, 0.0, []
+    steps_on: dict[str, int] = {}
+    """Steps made on each machine: a run can be resumed elsewhere (a GPU, then this machine)."""
     if state is not None:
         set_peft_model_state_dict(model, state["lora"])
         optimizer.load_state_dict(state["optimizer"])
         start, spent, losses = int(state["step"]), float(state["seconds"]), list(state["losses"])
+        steps_on.update(state.get("steps_on", {}))
         _LOGGER.warning("resuming from step %d of %d (%s)", start, total, checkpoint)
     bf16 = settings.bf16 if settings.bf16 is not None else _bf16_is_fast(torch, device)
-    shape = {"architecture": architecture, "block_count": block_count, "fingerprint": fingerprint}
+    shape = {"architecture": architecture, "block_count": block_count, "fingerprint": fingerprint, "steps_on": steps_on}
+    here = _device_name(torch, device)
     inner: Any = model.base_model.model
     lm_head = inner.get_output_embeddings().weight
     model.train()
@@ -142,6 +148,7 @@ def fit(
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)
         losses.append(float(loss.detach()))
+        steps_on[here] = steps_on.get(here, 0) + 1
         recent = losses[-10:]
         bar.update(step + 1, f"loss {sum(recent) / len(recent):.3f}")
         if (step + 1) % settings.checkpoint_every == 0 or step + 1 == total:
@@ -149,6 +156,9 @@ def fit(
     else:
         step = total
     bar.close()
+    if stopped and step > start and step % settings.checkpoint_every:
+        # what was learnt since the last checkpoint is kept: a run resumed with the same limit stops here too
+        _save(torch, checkpoint, shape, step, spent + time.monotonic() - started, losses, model, optimizer, get_peft_model_state_dict)
     final = {**shape, "step": step, "seconds": spent + time.monotonic() - started, "losses": losses, "lora": get_peft_model_state_dict(model)}
     return _result(final, total, stopped=stopped, resumed_from=start)
 
@@ -181,7 +191,19 @@ def _result(state: dict[str, Any], total: int, stopped: bool, resumed_from: int)
         stopped_early=stopped,
         architecture=str(state["architecture"]),
         block_count=int(state["block_count"]),
+        device=_steps_on(state.get("steps_on", {})),
     )
+
+
+def _steps_on(counts: dict[str, int]) -> str:
+    return ", ".join(f"{name}: {count} step{'s' if count != 1 else ''}" for name, count in counts.items()) or "unknown"
+
+
+def _device_name(torch: Any, device: Any) -> str:
+    if device.type == "cuda":
+        return str(torch.cuda.get_device_name(device))
+    threads = torch.get_num_threads()
+    return f"cpu ({threads} thread{'s' if threads != 1 else ''})"
 
 
 def _bf16_is_fast(torch: Any, device: Any) -> bool:

@@ -89,7 +89,7 @@ class Summary:
         lines = [
             f"adapter: {self.adapter} ({self.adapter_bytes / 1e6:.1f} MB)",
             f"data: {self.examples} examples from {self.homes} homes in {self.sequences} prompts (generator v{GENERATOR_VERSION})",
-            f"training: {self.steps}/{self.planned_steps} steps in {self.train_seconds / 60:.1f} min"
+            f"training: {self.steps}/{self.planned_steps} steps in {self.train_seconds / 60:.1f} min on {self.record.get('trained_on', 'unknown')}"
             + (f" (resumed at step {self.resumed_from})" if self.resumed_from else "")
             + (" - stopped at the time limit" if self.stopped_early else ""),
             f"loss: {self.first_loss:.3f} -> {self.last_loss:.3f}",
@@ -178,6 +178,7 @@ def train(settings: TrainSettings, config_path: Path, out: Path, command: str = 
         "homes": homes,
         "steps": result.steps,
         "train_minutes": round(result.seconds / 60, 1),
+        "trained_on": result.device,
         "llm_examples": settings.prompt_examples,
         "data_fingerprint": key,
     }

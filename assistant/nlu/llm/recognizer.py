@@ -203,7 +203,7 @@ def recognizer_for_home(settings: LlmSettings, llama: Any, registry: Registry, t
         none_word=NONE_WORD,
         cache=CalibrationCache(settings.model_cache_dir),
     )
-    decoder.prepare()
+    decoder.prepare(threads=settings.threads_for_prompt)
     _LOGGER.info(
         "llm ready: %s, %d targets, %d prompt tokens, %.1f s",
         Path(llama.model_path).name,

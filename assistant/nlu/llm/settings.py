@@ -6,6 +6,7 @@
       compact: true                # the bundled model's token embedding as q5_0: 61 MB less (compact.py)
       lora: adapters/home.gguf     # optional LoRA adapter in GGUF form (see bench/ and the README)
       threads: 1                   # llama.cpp threads; 1 on a 2-core machine (see README)
+      prompt_threads: 2            # threads reading the prompt at start-up (default: the cores, at most 4)
       context: 2048                # tokens: the prompt prefix + one command + its answer
       confidence: 0.5              # below this the answer is "Sorry, I didn't understand"
       examples: 2                  # example commands per intent in the prompt (0 for a tuned adapter)
@@ -15,6 +16,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +36,7 @@ LLM_KEYS = (
     "lora",
     "cache_dir",
     "threads",
+    "prompt_threads",
     "context",
     "batch",
     "confidence",
@@ -56,7 +59,10 @@ class LlmSettings:
     cache_dir: Path | None = None
     """Where the bundled model is assembled; None means default_cache_dir()."""
     threads: int = 1
-    """llama.cpp threads for prompt and generation. More threads than free cores slows decoding badly."""
+    """llama.cpp threads for commands. More threads than free cores slows decoding badly."""
+    prompt_threads: int | None = None
+    """llama.cpp threads for reading the prompt prefix, at start-up and on a reload (one batch of about
+    1,300 tokens, the bulk of the start-up); None: the machine's cores, at most 4."""
     context: int = 2048
     """Context size in tokens; the fixed prompt prefix must fit with room for a command and its answer."""
     batch: int = 128
@@ -76,6 +82,10 @@ class LlmSettings:
         return all(getattr(self, name) == getattr(other, name) for name in same)
 
     @property
+    def threads_for_prompt(self) -> int:
+        return self.prompt_threads or max(1, min(4, os.cpu_count() or 1))
+
+    @property
     def model_cache_dir(self) -> Path:
         return self.cache_dir or default_cache_dir()
 
@@ -89,6 +99,10 @@ def _existing_file(field: Field, base: Path, what: str) -> Path | None:
     if path is not None and not path.is_file():
         raise field.error(f"no such file: {path} (expected {what})")
     return path
+
+
+def _optional_threads(field: Field) -> int | None:
+    return None if field.is_missing else field.integer(minimum=1, maximum=64)
 
 
 @section_parser
@@ -113,6 +127,7 @@ def parse_llm_settings(config: Config) -> LlmSettings:
         lora=read(lambda: _existing_file(field.get("lora"), base, "a LoRA adapter in GGUF form"), None),
         cache_dir=read(lambda: field.get("cache_dir").path(base), None),
         threads=read(lambda: field.get("threads").integer(1, minimum=1, maximum=64), 1),
+        prompt_threads=read(lambda: _optional_threads(field.get("prompt_threads")), None),
         context=read(lambda: field.get("context").integer(2048, minimum=256, maximum=32768), 2048),
         batch=read(lambda: field.get("batch").integer(128, minimum=8, maximum=4096), 128),
         confidence=read(lambda: field.get("confidence").number(0.5, minimum=0.0, maximum=1.0), 0.5),
