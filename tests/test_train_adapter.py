@@ -11,6 +11,7 @@ import logging
 import random
 from dataclasses import dataclass, replace
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -131,7 +132,8 @@ def test_a_run_stopped_at_its_time_limit_keeps_every_step_it_made(trained: Train
     from assistant.train import finetune
 
     clock = itertools.count(0.0, 25.0)  # each look at the clock finds it 25 s later: the 1-minute limit ends step 2
-    monkeypatch.setattr(finetune.time, "monotonic", lambda: next(clock))
+    # the trainer's clock only: other threads of the test run (MQTT clients) keep the real one
+    monkeypatch.setattr(finetune, "time", SimpleNamespace(monotonic=lambda: next(clock)))
     limited = FitSettings(rank=4, alpha=8, threads=1, checkpoint_every=10, max_minutes=1.0)
     stopped = fit(trained.model, trained.sequences, trained.end_tokens, limited, tmp_path, "limited")
     assert stopped.stopped_early and 0 < stopped.steps < len(trained.sequences)

@@ -123,6 +123,7 @@ def fit(
         steps_on.update(state.get("steps_on", {}))
         _LOGGER.warning("resuming from step %d of %d (%s)", start, total, checkpoint)
     bf16 = settings.bf16 if settings.bf16 is not None else _bf16_is_fast(torch, device)
+    # steps_on is the live count: every checkpoint saves it as it stands at that step
     shape = {"architecture": architecture, "block_count": block_count, "fingerprint": fingerprint, "steps_on": steps_on}
     here = _device_name(torch, device)
     inner: Any = model.base_model.model
