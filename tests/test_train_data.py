@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from assistant.nlu.llm.language import NONE_WORD
+from assistant.train import phrasings as P
 from assistant.train.generator import ExampleGenerator
 from assistant.train.homes import Home, custom_intent_names, home_document, synthetic_homes
 from assistant.train.noise import asr_noise
@@ -62,6 +63,27 @@ def test_answers_only_name_what_the_home_has(homes: list[Home], example_home: Ho
             resolved = home.language.resolver.resolve(intent)
             devices = {d.id for d in getattr(resolved, "devices", ())}
             assert devices and devices <= device_ids, example
+
+
+def test_the_same_words_always_get_the_same_answer_in_a_home(homes: list[Home], example_home: Home) -> None:
+    # one command with two right answers teaches the model to split its confidence between them
+    # (the generator never repeats a text, so compare the commands without their polite words)
+    prefixes = sorted({p.strip() for p in P.POLITE_PREFIXES if p.strip()}, key=len, reverse=True)
+    suffixes = sorted({s.strip() for s in P.POLITE_SUFFIXES if s.strip()}, key=len, reverse=True)
+
+    def bare(text: str) -> str:
+        words = " ".join(text.lower().strip(" .!").split())  # "the awning closed?" is a question
+        for prefix in prefixes:
+            words = words.removeprefix(prefix + " ")
+        for suffix in suffixes:
+            words = words.removesuffix(" " + suffix)
+        return words
+
+    for home in [*homes, example_home]:
+        answers: dict[str, set[str]] = {}
+        for example in ExampleGenerator(home, 5).generate(3000):
+            answers.setdefault(bare(example.text), set()).add(example.line)
+        assert not {text: lines for text, lines in answers.items() if len(lines) > 1}
 
 
 def test_every_kind_and_every_offered_intent_appears(example_home: Home) -> None:

@@ -33,7 +33,7 @@ from .homes import TYPE_POOLS, Home
 from .noise import asr_noise
 from .sound_alikes import SoundAlikes, bundled_sound_alikes
 
-GENERATOR_VERSION = "3"
+GENERATOR_VERSION = "5"
 """Bumped whenever the examples a seed produces change."""
 
 KIND_WEIGHTS = {"template": 0.15, "paraphrase": 0.4, "indirect": 0.2, "none": 0.25}
@@ -229,7 +229,10 @@ class ExampleGenerator:
                 area = self._area_phrase(device.area)
                 if area.removeprefix("the ") in name:
                     return f"the {name}", {"name": name} if not shared else found
-                return rng.choice((f"the {name} in {area}", f"{area} {name}".replace("the ", "the ", 1))), found
+                joined = f"{area.removeprefix('the ')} {name}"
+                if any(other is not device for other in self.registry.devices_named(joined)):
+                    return f"the {name} in {area}", found  # "the patio gate lock" is another device's name
+                return rng.choice((f"the {name} in {area}", f"{area} {name}")), found
             if device.area and rng.random() < 0.15 and self._only_of_type_in_area(device):
                 area = self._area_phrase(device.area)
                 word = self._type_word(device.type.value, False)
@@ -255,7 +258,7 @@ class ExampleGenerator:
         roll = self.rng.random()
         if roll < 0.2 and "SetTemperature" in self.offered:
             cold = self.rng.random() < 0.6
-            degrees = self.rng.choice(P.WARM_VALUES if cold else P.COOL_VALUES)
+            degrees = P.WARM_VALUE if cold else P.COOL_VALUE
             text = self.rng.choice(P.COLD_PHRASES if cold else P.HOT_PHRASES)
             slots: dict[str, Any] = {"temperature": degrees}
             if self.rng.random() < 0.4 and self.registry.areas:
@@ -393,6 +396,8 @@ class ExampleGenerator:
     def _unsupported(self) -> Example | None:
         intent_name = self.rng.choice(sorted(P.UNSUPPORTED))
         able = {target.word for target, _ in self.offered.get(intent_name, [])}
+        if intent_name in P.UNSUPPORTED_UNLESS:
+            able |= {target.word for target, _ in self.offered.get(P.UNSUPPORTED_UNLESS[intent_name], [])}
         devices = [t for t in self.language.targets if "name" in t.slots and t.word not in able]
         if not devices:
             return None

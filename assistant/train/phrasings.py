@@ -191,8 +191,10 @@ NAMED_WISHES: dict[str, tuple[str, ...]] = {
 
 COLD_PHRASES = ("I'm freezing", "it's cold in here", "I'm cold", "it's chilly", "brr it's freezing", "it's too cold", "warm it up", "I'm shivering", "heat the place up")
 HOT_PHRASES = ("I'm too hot", "it's boiling in here", "it's too warm", "cool it down a bit", "it's way too hot", "I'm roasting")
-WARM_VALUES = (21, 22, 23)
-COOL_VALUES = (18, 19, 20)
+WARM_VALUE = 22
+COOL_VALUE = 19
+"""The setpoint for "I'm cold" / "I'm too hot": one value each. Drawn from several, the same words
+had several right answers, and the model learnt to split its confidence between them (and refuse)."""
 
 SECURE_PHRASES = ("secure {t}", "make sure nobody can get in through {t}", "lock up {t} for the night", "I'm going to bed, lock {t}")
 
@@ -258,6 +260,9 @@ UNSUPPORTED: dict[str, tuple[str, ...]] = {
     "BrightnessUp": ("make {t} brighter",),
 }
 """Commands a device cannot carry out (a fan in blue, a locked lamp): ``none``."""
+
+UNSUPPORTED_UNLESS = {"Open": "Unlock"}
+"""Words that mean another action where the device has it: "open the front door lock" unlocks it."""
 
 NAMED_LEVELS: dict[str, dict[int, tuple[str, ...]]] = {
     "brightness": {100: ("full", "maximum", "max", "full power"), 50: ("half",), 25: ("a quarter",), 75: ("three quarters",)},
