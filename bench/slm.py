@@ -172,7 +172,7 @@ def run_one(args: argparse.Namespace) -> dict[str, Any]:
         "model": recognizer.decoder.llama.model_path,
         "lora": str(settings.lora) if settings.lora else None,
         "threads": settings.threads,
-        "examples_per_intent": settings.examples,
+        "examples_per_intent": recognizer.settings.examples,
         "seed": settings.seed,
         "calibrate": settings.calibrate,
         "prompt_tokens": len(recognizer.decoder.prefix_tokens),

@@ -116,6 +116,13 @@ def test_the_token_trie_and_the_gbnf_grammar_allow_the_same_lines(llm: LlmRecogn
 # --- decoding: the prefix once, forced tokens in batches, the same answer every time --------------
 
 
+def test_the_shipped_adapter_gets_the_prompt_it_was_trained_for(llm: LlmRecognizer) -> None:
+    from assistant.nlu.adapters import SHIPPED
+
+    assert llm.adapter == SHIPPED
+    assert llm.settings.examples == 0 and llm.prompt.examples == ()
+
+
 def test_forced_tokens_cost_no_model_call(llm: LlmRecognizer) -> None:
     decoded = llm.decoder.decode("Command: set the thermostat to 21 degrees\nAction:")
     assert decoded is not None
@@ -415,6 +422,12 @@ def test_a_reload_keeps_the_loaded_model_unless_its_settings_change(tmp_path: Pa
     # Another context size needs the model loaded again.
     third = build_assistant(config_with("{examples: 0, context: 1536}"), None, load_model_now=True, previous=second)
     assert model_of(third) is not model_of(second)
+    # llm.examples left out: as many as the adapter on the kept model was trained with (the shipped one: none).
+    fourth = build_assistant(config_with("{context: 1536, examples: 2}"), None, load_model_now=True, previous=third)
+    fifth = build_assistant(config_with("{context: 1536}"), None, load_model_now=True, previous=fourth)
+    assert model_of(fifth) is model_of(third)
+    examples = [language_model_of(a).loaded().settings.examples for a in (fourth, fifth)]  # type: ignore[union-attr]
+    assert examples == [2, 0]
 
 
 def test_the_compact_model_changes_only_the_token_embedding_and_is_remade_when_damaged(

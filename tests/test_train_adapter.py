@@ -7,6 +7,7 @@ One module-scoped run of 3 training steps (about a minute on one core) serves ev
 from __future__ import annotations
 
 import itertools
+import json
 import logging
 import random
 from dataclasses import dataclass, replace
@@ -22,11 +23,11 @@ pytest.importorskip("gguf")
 pytest.importorskip("transformers")
 
 from assistant.errors import ModelError  # noqa: E402
-from assistant.nlu.adapters import check_adapter, load_llama_with_adapter  # noqa: E402
+from assistant.nlu.adapters import SHIPPED, check_adapter, load_llama_with_adapter, trained_examples  # noqa: E402
 from assistant.nlu.llm.language import NONE_WORD  # noqa: E402
 from assistant.nlu.llm.model_file import resolve_model_path  # noqa: E402
 from assistant.nlu.llm.prompt import Prompt  # noqa: E402
-from assistant.nlu.llm.recognizer import create_recognizer  # noqa: E402
+from assistant.nlu.llm.recognizer import create_recognizer, prompt_examples  # noqa: E402
 from assistant.nlu.llm.settings import LlmSettings, default_cache_dir  # noqa: E402
 from assistant.train.dataset import END, HomeEncoder, Tokenizer, pack_home  # noqa: E402
 from assistant.train.finetune import CHECKPOINT, FitResult, FitSettings, fit, load_checkpoint  # noqa: E402
@@ -161,6 +162,24 @@ def test_corrupt_adapter_is_a_clear_error_and_the_base_model_is_used(trained: Tr
     with pytest.raises(ModelError, match="not found"):
         check_adapter(tmp_path / "missing.gguf")
     with caplog.at_level(logging.WARNING, logger="assistant.nlu.adapters"):
-        llama = load_llama_with_adapter(trained.model, threads=1, context=512, batch=64, lora=tmp_path / "truncated.gguf")
-    assert llama.n_vocab() > 1000
+        loaded = load_llama_with_adapter(trained.model, threads=1, context=512, batch=64, lora=tmp_path / "truncated.gguf")
+    assert loaded.llama.n_vocab() > 1000 and loaded.adapter is None
     assert any("truncated.gguf" in r.getMessage() and "base model" in r.getMessage() for r in caplog.records)
+
+
+def test_the_prompt_has_as_many_examples_as_the_adapter_was_trained_with(trained: Trained, tmp_path: Path) -> None:
+    assert trained_examples(SHIPPED) == 0  # the shipped adapter's record beside it
+    record = json.dumps({"llm_examples": 3, "command": "assistant train"})
+    write_gguf_lora(trained.result.tensors, 8, trained.result.architecture, trained.result.block_count, tmp_path / "three.gguf", {"llm_examples": 3})
+    assert trained_examples(tmp_path / "three.gguf") == 3  # no record beside it: the one inside the GGUF
+    (tmp_path / "three.json").write_text(record.replace("3", "1"), encoding="utf-8")
+    assert trained_examples(tmp_path / "three.gguf") == 1  # the record beside it comes first
+    (tmp_path / "three.json").write_text("{not json", encoding="utf-8")
+    assert trained_examples(tmp_path / "three.gguf") == 3
+    assert trained_examples(trained.adapter) is None  # written without a record
+    settings = LlmSettings()
+    assert settings.examples is None
+    assert prompt_examples(settings, SHIPPED) == 0
+    assert prompt_examples(settings, None) == 2  # the base model alone (also when an adapter failed to load)
+    assert prompt_examples(settings, trained.adapter) == 2
+    assert prompt_examples(replace(settings, examples=4), SHIPPED) == 4  # configured: as configured

@@ -20,7 +20,7 @@ def add_parser(subparsers: Any) -> None:
         help="train a LoRA adapter for the language model (needs the 'train' extra)",
         description="Generate commands for this home and many synthetic ones, fine-tune a LoRA adapter "
         "on the CPU, write it as GGUF and check it with llama-cpp-python. Run again to resume. "
-        "Then set llm.lora to the adapter (and llm.examples to --prompt-examples).",
+        "Then set llm.lora to the adapter (its prompt follows the record written beside it).",
     )
     defaults = TrainSettings()
     parser.add_argument("--config", help="the assistant config (its home, intents and model)")
@@ -71,6 +71,6 @@ def run(args: argparse.Namespace) -> int:
         print(line)
     print(
         f"use it: in {config_path}, under llm: set  lora: {Path(args.out).resolve()}  "
-        f"(trained for examples: {args.prompt_examples}; the slm benchmark with --lora compares settings)"
+        f"(trained for llm.examples: {args.prompt_examples}, used unless the config sets it; the slm benchmark with --lora compares settings)"
     )
     return 0

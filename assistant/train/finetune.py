@@ -36,6 +36,9 @@ class FitSettings:
     rank: int = 16
     alpha: float = 32.0
     learning_rate: float = 3e-4
+    dropout: float = 0.0
+    """LoRA dropout. Each step draws fresh commands of fresh homes, so there is little to overfit, and
+    drawing the dropout masks took 14% of a CPU step (0.05 until session 8: 4.8 s a step, 4.2 s without)."""
     warmup: int = 8
     threads: int = 1
     checkpoint_every: int = 10
@@ -108,7 +111,7 @@ def fit(
     block_count = int(base.config.num_hidden_layers)
     model = get_peft_model(
         base,
-        LoraConfig(r=settings.rank, lora_alpha=int(settings.alpha), lora_dropout=0.05, target_modules=list(TARGET_MODULES), bias="none"),
+        LoraConfig(r=settings.rank, lora_alpha=int(settings.alpha), lora_dropout=settings.dropout, target_modules=list(TARGET_MODULES), bias="none"),
     )
     device = next(model.parameters()).device
     trainable = [p for p in model.parameters() if p.requires_grad]

@@ -49,12 +49,13 @@ class TrainSettings:
     synthetic_only: bool = False
     """Leave the user's own home out (the shipped general-purpose adapter)."""
     prompt_examples: int = 0
-    """Template examples per intent in the prompt; the assistant's ``llm.examples`` should match."""
+    """Template examples per intent in the prompt; recorded as ``llm_examples``, which the assistant follows."""
     example_prompt_share: float = 0.1
     """Share of training prompts written with one example per intent, so the adapter also reads those."""
     held_back_per_home: int = 20
     rank: int = 16
     alpha: float = 32.0
+    dropout: float = 0.0
     learning_rate: float = 5e-4
     epochs: int = 1
     threads: int = 1
@@ -62,7 +63,7 @@ class TrainSettings:
     verify: bool = True
 
     def fit_settings(self) -> FitSettings:
-        return FitSettings(rank=self.rank, alpha=self.alpha, learning_rate=self.learning_rate, threads=self.threads, max_minutes=self.max_minutes)
+        return FitSettings(rank=self.rank, alpha=self.alpha, dropout=self.dropout, learning_rate=self.learning_rate, threads=self.threads, max_minutes=self.max_minutes)
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,8 @@ homes (``general.gguf``; how it was made is recorded in ``general.json`` beside 
 
 ``load_llama_with_adapter`` loads the model with an adapter; when the adapter file is missing,
 corrupt or does not fit the model, it logs a warning saying why and loads the base model alone,
-so a bad adapter costs accuracy, never the assistant.
+so a bad adapter costs accuracy, never the assistant. ``trained_examples`` says which prompt an
+adapter was trained for (how many example commands per intent).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from ...errors import ModelError
 
@@ -87,7 +88,13 @@ def _text(reader: Any, key: str) -> str | None:
         return None
 
 
-def load_llama_with_adapter(model: Path, *, threads: int, context: int, batch: int, lora: Path | None = None) -> Any:
+class LoadedModel(NamedTuple):
+    llama: Any
+    adapter: Path | None
+    """The adapter applied; None when none was asked for or it could not be applied."""
+
+
+def load_llama_with_adapter(model: Path, *, threads: int, context: int, batch: int, lora: Path | None = None) -> LoadedModel:
     """``load_llama`` with ``lora``; a bad adapter gives a warning and the base model alone.
 
     A model that cannot be loaded at all still raises ModelError.
@@ -96,11 +103,29 @@ def load_llama_with_adapter(model: Path, *, threads: int, context: int, batch: i
 
     llama = load_llama(model, threads=threads, context=context, batch=batch)
     if lora is None:
-        return llama
+        return LoadedModel(llama, None)
     try:
         check_adapter(lora)
         apply_adapter(llama, lora)
     except ModelError as err:
         problem = err.message if err.message.startswith("LoRA adapter") else f"LoRA adapter {lora} cannot be applied ({err.message})"
         _LOGGER.warning("%s; using the base model without the adapter (less accurate)", problem)
-    return llama
+        return LoadedModel(llama, None)
+    return LoadedModel(llama, lora)
+
+
+def trained_examples(adapter: Path) -> int | None:
+    """Example commands per intent in the prompts ``adapter`` was trained on, from its training record
+    (``<adapter>.json`` beside it, else the GGUF's ``assistant.training``); None when it has none."""
+    record: Any = None
+    try:
+        record = json.loads(adapter.with_suffix(".json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        try:
+            import gguf
+
+            record = json.loads(_text(gguf.GGUFReader(str(adapter)), "assistant.training") or "null")
+        except (ImportError, ValueError, OSError, IndexError, KeyError, TypeError):
+            return None
+    examples = record.get("llm_examples") if isinstance(record, dict) else None
+    return examples if isinstance(examples, int) and not isinstance(examples, bool) and 0 <= examples <= 20 else None

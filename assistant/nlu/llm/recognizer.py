@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,7 @@ from .grounding import Grounding
 from .language import NONE_WORD, LineError, OutputLanguage, Target, build_language
 from .model_file import resolve_model_path
 from .prompt import Prompt, build_prompt
-from .settings import LlmSettings, parse_llm_settings
+from .settings import DEFAULT_EXAMPLES, LlmSettings, parse_llm_settings
 from .trie import TokenTrie, compile_trie
 
 _LOGGER = logging.getLogger(__name__)
@@ -64,16 +64,19 @@ class LlmRecognizer:
         language: OutputLanguage,
         prompt: Prompt,
         decoder: ConstrainedDecoder,
+        adapter: Path | None = None,
     ) -> None:
         self.settings = settings
         self.language = language
         self.prompt = prompt
         self.decoder = decoder
+        self.adapter = adapter
+        """The LoRA adapter applied to the model, if any."""
         self.grounding = Grounding(language.resolver.registry)
 
     def for_home(self, registry: Registry, templates: TemplateRecognizer) -> LlmRecognizer:
         """A recogniser for a changed home (new config) that keeps this one's loaded model."""
-        return recognizer_for_home(self.settings, self.decoder.llama, registry, templates)
+        return recognizer_for_home(self.settings, self.decoder.llama, registry, templates, self.adapter)
 
     @property
     def grammar(self) -> str:
@@ -168,7 +171,7 @@ def build_llm_recognizer(
     if not settings.enabled:
         return None
     if isinstance(reuse, LlmRecognizer) and reuse.settings.loads_like(settings):
-        return recognizer_for_home(settings, reuse.decoder.llama, registry, templates)
+        return recognizer_for_home(settings, reuse.decoder.llama, registry, templates, reuse.adapter)
     return create_recognizer(settings, registry, templates)
 
 
@@ -180,19 +183,23 @@ def create_recognizer(settings: LlmSettings, registry: Registry, templates: Temp
     # The shipped adapter (trained by `assistant train` on synthetic homes) is used with the
     # bundled model unless llm.lora names another; a bad adapter warns and the base model is used.
     adapter = adapter_for(settings.lora, settings.model)
-    llama = load_llama_with_adapter(model, threads=settings.threads, context=settings.context, batch=settings.batch, lora=adapter)
-    return recognizer_for_home(settings, llama, registry, templates)
+    loaded = load_llama_with_adapter(model, threads=settings.threads, context=settings.context, batch=settings.batch, lora=adapter)
+    return recognizer_for_home(settings, loaded.llama, registry, templates, loaded.adapter)
 
 
-def recognizer_for_home(settings: LlmSettings, llama: Any, registry: Registry, templates: TemplateRecognizer) -> LlmRecognizer:
-    """Grammar, prompt and prefix cache for this home on an already loaded model.
+def recognizer_for_home(
+    settings: LlmSettings, llama: Any, registry: Registry, templates: TemplateRecognizer, adapter: Path | None = None
+) -> LlmRecognizer:
+    """Grammar, prompt and prefix cache for this home on an already loaded model (with ``adapter`` applied).
 
     When the config changes (devices, areas, intents), call this again with the new registry and
     templates and the loaded model: only the grammar and the prompt prefix are rebuilt.
     """
     started = time.perf_counter()
+    examples = prompt_examples(settings, adapter)
+    settings = replace(settings, examples=examples)
     language = build_language(registry, templates.intents, templates.slot_lists)
-    prompt = build_prompt(language, templates, settings.examples, settings.seed)
+    prompt = build_prompt(language, templates, examples, settings.seed)
     trie: TokenTrie = compile_trie(language, lambda text: list(llama.tokenize(text.encode("utf-8"), add_bos=False)))
     decoder = ConstrainedDecoder(
         llama,
@@ -211,4 +218,18 @@ def recognizer_for_home(settings: LlmSettings, llama: Any, registry: Registry, t
         len(decoder.prefix_tokens),
         time.perf_counter() - started,
     )
-    return LlmRecognizer(settings, language, prompt, decoder)
+    return LlmRecognizer(settings, language, prompt, decoder, adapter)
+
+
+def prompt_examples(settings: LlmSettings, adapter: Path | None) -> int:
+    """Example commands per intent in the prompt: as configured, else as the adapter was trained, else the default.
+
+    An adapter learns the prompt it is trained on: the shipped one was trained without examples and
+    is 1.6 points better on the dev set without them (85.3% against 83.7%); the base model needs them.
+    """
+    if settings.examples is not None:
+        return settings.examples
+    from ..adapters import trained_examples
+
+    trained = trained_examples(adapter) if adapter is not None else None
+    return DEFAULT_EXAMPLES if trained is None else trained

@@ -9,7 +9,7 @@
       prompt_threads: 2            # threads reading the prompt at start-up (default: the cores, at most 4)
       context: 2048                # tokens: the prompt prefix + one command + its answer
       confidence: 0.5              # below this the answer is "Sorry, I didn't understand"
-      examples: 2                  # example commands per intent in the prompt (0 for a tuned adapter)
+      examples: 2                  # example commands per intent in the prompt (default: as the adapter was trained, else 2)
       seed: 0                      # which template sentences become examples
       calibrate: true              # correct the few-shot prompt's lean (false for a tuned adapter)
 """
@@ -28,6 +28,9 @@ from ...errors import ConfigError, ConfigErrors
 from ...yamlsource import Field
 
 T = TypeVar("T")
+
+DEFAULT_EXAMPLES = 2
+"""Examples per intent for a model without an adapter (or one whose record does not say)."""
 
 LLM_KEYS = (
     "enabled",
@@ -69,8 +72,9 @@ class LlmSettings:
     """Tokens evaluated per llama.cpp call while reading the prompt."""
     confidence: float = 0.5
     """Answers whose probability (under the grammar) is below this are treated as "not understood"."""
-    examples: int = 2
-    """Template sentences per intent shown to the model as examples; 0 for an adapter trained on the format."""
+    examples: int | None = None
+    """Template sentences per intent shown to the model as examples. None: as many as the adapter in use
+    was trained with (its record's ``llm_examples``; the shipped adapter: 0), else ``DEFAULT_EXAMPLES``."""
     seed: int = 0
     """Seed for drawing the example sentences from the templates."""
     calibrate: bool = True
@@ -105,6 +109,10 @@ def _optional_threads(field: Field) -> int | None:
     return None if field.is_missing else field.integer(minimum=1, maximum=64)
 
 
+def _optional_examples(field: Field) -> int | None:
+    return None if field.is_missing else field.integer(minimum=0, maximum=20)
+
+
 @section_parser
 def parse_llm_settings(config: Config) -> LlmSettings:
     """Read ``llm:`` from the config; a missing section gives the defaults. Reports every bad key at once."""
@@ -131,7 +139,7 @@ def parse_llm_settings(config: Config) -> LlmSettings:
         context=read(lambda: field.get("context").integer(2048, minimum=256, maximum=32768), 2048),
         batch=read(lambda: field.get("batch").integer(128, minimum=8, maximum=4096), 128),
         confidence=read(lambda: field.get("confidence").number(0.5, minimum=0.0, maximum=1.0), 0.5),
-        examples=read(lambda: field.get("examples").integer(2, minimum=0, maximum=20), 2),
+        examples=read(lambda: _optional_examples(field.get("examples")), None),
         seed=read(lambda: field.get("seed").integer(0, minimum=0), 0),
         calibrate=read(lambda: field.get("calibrate").boolean(True), True),
     )
