@@ -21,7 +21,6 @@ from ...errors import ModelError
 _LOGGER = logging.getLogger(__name__)
 
 SHIPPED = Path(__file__).resolve().parent / "general.gguf"
-SHIPPED_RECORD = SHIPPED.with_suffix(".json")
 
 
 def shipped_adapter() -> Path | None:
@@ -29,12 +28,20 @@ def shipped_adapter() -> Path | None:
     return SHIPPED if SHIPPED.is_file() else None
 
 
-def shipped_record() -> dict[str, Any]:
-    """How the shipped adapter was made (command, seed, generator version, figures)."""
+def training_record(adapter: Path) -> dict[str, Any]:
+    """How ``adapter`` was made (command, seed, generator version, ``llm_examples``, figures): the record
+    ``assistant train`` writes beside it (``<adapter>.json``), else the copy inside the GGUF; {} when none."""
+    record: Any = None
     try:
-        return dict(json.loads(SHIPPED_RECORD.read_text(encoding="utf-8")))
+        record = json.loads(adapter.with_suffix(".json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return {}
+        try:
+            import gguf
+
+            record = json.loads(_text(gguf.GGUFReader(str(adapter)), "assistant.training") or "null")
+        except (ImportError, ValueError, OSError, IndexError, KeyError, TypeError):
+            return {}
+    return dict(record) if isinstance(record, dict) else {}
 
 
 def adapter_for(lora: Path | None, model: Path | None) -> Path | None:
@@ -115,17 +122,7 @@ def load_llama_with_adapter(model: Path, *, threads: int, context: int, batch: i
 
 
 def trained_examples(adapter: Path) -> int | None:
-    """Example commands per intent in the prompts ``adapter`` was trained on, from its training record
-    (``<adapter>.json`` beside it, else the GGUF's ``assistant.training``); None when it has none."""
-    record: Any = None
-    try:
-        record = json.loads(adapter.with_suffix(".json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        try:
-            import gguf
-
-            record = json.loads(_text(gguf.GGUFReader(str(adapter)), "assistant.training") or "null")
-        except (ImportError, ValueError, OSError, IndexError, KeyError, TypeError):
-            return None
-    examples = record.get("llm_examples") if isinstance(record, dict) else None
+    """Example commands per intent in the prompts ``adapter`` was trained on (its record's
+    ``llm_examples``); None when its record does not say."""
+    examples = training_record(adapter).get("llm_examples")
     return examples if isinstance(examples, int) and not isinstance(examples, bool) and 0 <= examples <= 20 else None
