@@ -61,7 +61,7 @@ def tokenizer(model: Path) -> Tokenizer:
 def trained(example_config_path: Path, model: Path, tokenizer: Tokenizer, tmp_path_factory: pytest.TempPathFactory) -> Trained:
     folder = tmp_path_factory.mktemp("train")
     reference = Home.load(example_config_path, synthetic=False)
-    home = synthetic_homes(1, 3, reference, folder / "homes")[0]
+    home = next(synthetic_homes(1, 3, reference, folder / "homes"))
     encoder = HomeEncoder(home, tokenizer, 0, 0)
     examples = ExampleGenerator(home, 0).generate(6)
     sequences = tuple(pack_home(encoder, examples, 2, 0, random.Random(0)))
@@ -167,7 +167,7 @@ def test_corrupt_adapter_is_a_clear_error_and_the_base_model_is_used(trained: Tr
     assert any("truncated.gguf" in r.getMessage() and "base model" in r.getMessage() for r in caplog.records)
 
 
-def test_the_prompt_has_as_many_examples_as_the_adapter_was_trained_with(trained: Trained, tmp_path: Path) -> None:
+def test_the_prompt_has_as_many_examples_as_the_adapter_was_trained_with(trained: Trained, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     assert trained_examples(SHIPPED) == 0  # the shipped adapter's record beside it
     record = json.dumps({"llm_examples": 3, "command": "assistant train"})
     write_gguf_lora(trained.result.tensors, 8, trained.result.architecture, trained.result.block_count, tmp_path / "three.gguf", {"llm_examples": 3})
@@ -176,6 +176,10 @@ def test_the_prompt_has_as_many_examples_as_the_adapter_was_trained_with(trained
     assert trained_examples(tmp_path / "three.gguf") == 1  # the record beside it comes first
     (tmp_path / "three.json").write_text("{not json", encoding="utf-8")
     assert trained_examples(tmp_path / "three.gguf") == 3
+    (tmp_path / "three.json").write_text(json.dumps({"llm_examples": 99}), encoding="utf-8")
+    with caplog.at_level(logging.WARNING, logger="assistant.nlu.adapters"):
+        assert trained_examples(tmp_path / "three.gguf") is None  # out of range: said in the log, then the default
+    assert "ignoring llm_examples 99" in caplog.text and "three.gguf" in caplog.text
     assert trained_examples(trained.adapter) is None  # written without a record
     settings = LlmSettings()
     assert settings.examples is None

@@ -26,7 +26,7 @@ def example_home(example_config_path: Path) -> Home:
 
 @pytest.fixture(scope="module")
 def homes(example_home: Home, tmp_path_factory: pytest.TempPathFactory) -> list[Home]:
-    return synthetic_homes(6, 11, example_home, tmp_path_factory.mktemp("homes"))
+    return list(synthetic_homes(6, 11, example_home, tmp_path_factory.mktemp("homes")))
 
 
 def test_same_seed_same_homes_and_examples(example_home: Home, tmp_path: Path) -> None:
@@ -36,8 +36,8 @@ def test_same_seed_same_homes_and_examples(example_home: Home, tmp_path: Path) -
     other = home_document(random.Random("y"), example_home.config.intent_paths, custom)
     assert first == again
     assert first != other
-    one = synthetic_homes(2, 5, example_home, tmp_path / "a")
-    two = synthetic_homes(2, 5, example_home, tmp_path / "b")
+    one = list(synthetic_homes(2, 5, example_home, tmp_path / "a"))
+    two = list(synthetic_homes(2, 5, example_home, tmp_path / "b"))
     for left, right in zip(one, two, strict=True):
         assert ExampleGenerator(left, 3).generate(60) == ExampleGenerator(right, 3).generate(60)
     assert ExampleGenerator(one[0], 3).generate(60) != ExampleGenerator(one[0], 4).generate(60)

@@ -1,7 +1,8 @@
 """LoRA fine-tuning of the GGUF base model on CPU (or a GPU if present), resumable.
 
 The base model is read from the same GGUF file llama.cpp runs (transformers dequantizes it to
-float). A LoRA of rank ``rank`` is trained on every attention and MLP projection. The loss is
+float); its attention is computed in blocks that skip what the causal and sliding-window masks hide
+(``attention``). A LoRA of rank ``rank`` is trained on every attention and MLP projection. The loss is
 the decoder's own: at each decision, a softmax over the tokens the grammar allows (and "end of
 line"), so the expensive 262k-word output layer is only evaluated on a few hundred rows.
 
@@ -22,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ModelError
+from . import attention
 from .dataset import END, Packed
 from .progress import ProgressBar
 
@@ -82,7 +84,9 @@ def load_base(model_path: Path, threads: int) -> Any:
     from transformers import AutoModelForCausalLM
 
     try:
-        model = AutoModelForCausalLM.from_pretrained(str(model_path.parent), gguf_file=model_path.name, dtype=torch.float32)
+        model = AutoModelForCausalLM.from_pretrained(
+            str(model_path.parent), gguf_file=model_path.name, dtype=torch.float32, attn_implementation=attention.register()
+        )
     except (OSError, ValueError, KeyError, RuntimeError) as err:
         raise ModelError(f"transformers cannot load {model_path} for training: {err}") from err
     if torch.cuda.is_available():

@@ -12,6 +12,7 @@ sees them (its answer words come from the names), but the rest of the chain must
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -238,13 +239,13 @@ def write_home(document: dict[str, Any], path: Path) -> Path:
     return path
 
 
-def synthetic_homes(count: int, seed: int, reference: Home, folder: Path) -> list[Home]:
-    """``count`` random homes using the reference home's intents files; the same seed gives the same homes."""
+def synthetic_homes(count: int, seed: int, reference: Home, folder: Path) -> Iterator[Home]:
+    """``count`` random homes using the reference home's intents files, one at a time (a loaded home
+    holds about half a megabyte: let each go once its commands are drawn); the same seed gives the
+    same homes."""
     custom = custom_intent_names(reference)
-    homes = []
     for index in range(count):
         rng = random.Random(f"home-{seed}-{index}")
         document = home_document(rng, reference.config.intent_paths, custom)
         path = write_home(document, folder / f"home_{index:04d}.yaml")
-        homes.append(Home.load(path, synthetic=True))
-    return homes
+        yield Home.load(path, synthetic=True)

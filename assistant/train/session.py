@@ -113,21 +113,21 @@ def own_home(config_path: Path) -> Home:
 def build_data(settings: TrainSettings, reference: Home, tokenizer: Tokenizer, work: Path) -> tuple[list[Packed], list[tuple[Home, list[Example]]], int, int]:
     """Packed training sequences (shuffled), held-back (home, examples), homes used, examples used."""
     rng = random.Random(f"pack-{settings.seed}")
-    homes = synthetic_homes(settings.homes + settings.held_back_homes, settings.seed, reference, work / "homes")
-    training = homes[: settings.homes]
     held_back: list[tuple[Home, list[Example]]] = []
-    for index, home in enumerate(homes[settings.homes :]):
-        examples = ExampleGenerator(home, settings.seed * 100_003 + 90_000 + index).generate(settings.held_back_per_home)
-        held_back.append((home, examples))
     sequences: list[Packed] = []
     count = 0
-    for index, home in enumerate(training):
+    # one home at a time: only the held-back ones are kept (see synthetic_homes)
+    for index, home in enumerate(synthetic_homes(settings.homes + settings.held_back_homes, settings.seed, reference, work / "homes")):
+        if index >= settings.homes:
+            examples = ExampleGenerator(home, settings.seed * 100_003 + 90_000 + index - settings.homes).generate(settings.held_back_per_home)
+            held_back.append((home, examples))
+            continue
         examples = ExampleGenerator(home, settings.seed * 100_003 + index).generate(settings.examples_per_home)
         per_intent = 1 if rng.random() < settings.example_prompt_share else settings.prompt_examples
         encoder = HomeEncoder(home, tokenizer, per_intent, rng.randrange(1000))
         sequences.extend(pack_home(encoder, examples, settings.per_sequence, index, rng))
         count += len(examples)
-    used_homes = len(training)
+    used_homes = settings.homes
     if not settings.synthetic_only:
         wanted = settings.own_home_examples or settings.examples_per_home * 8
         examples = ExampleGenerator(reference, settings.seed * 100_003 + 77_777).generate(wanted + settings.held_back_per_home)

@@ -124,5 +124,11 @@ def load_llama_with_adapter(model: Path, *, threads: int, context: int, batch: i
 def trained_examples(adapter: Path) -> int | None:
     """Example commands per intent in the prompts ``adapter`` was trained on (its record's
     ``llm_examples``); None when its record does not say."""
-    examples = training_record(adapter).get("llm_examples")
-    return examples if isinstance(examples, int) and not isinstance(examples, bool) and 0 <= examples <= 20 else None
+    record = training_record(adapter)
+    if "llm_examples" not in record:
+        return None
+    examples = record["llm_examples"]
+    if isinstance(examples, int) and not isinstance(examples, bool) and 0 <= examples <= 20:
+        return examples
+    _LOGGER.warning("ignoring llm_examples %r in the training record of %s: not a number from 0 to 20", examples, adapter)
+    return None
