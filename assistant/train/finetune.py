@@ -87,7 +87,7 @@ def load_base(model_path: Path, threads: int) -> Any:
         model = AutoModelForCausalLM.from_pretrained(
             str(model_path.parent), gguf_file=model_path.name, dtype=torch.float32, attn_implementation=attention.register()
         )
-    except (OSError, ValueError, KeyError, RuntimeError) as err:
+    except (ImportError, OSError, ValueError, KeyError, RuntimeError) as err:  # ImportError: a transformers without attention interfaces
         raise ModelError(f"transformers cannot load {model_path} for training: {err}") from err
     if torch.cuda.is_available():
         model = model.to("cuda")  # type: ignore[arg-type]
