@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from ...errors import ModelError
+from ..llm.settings import MAX_EXAMPLES
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -128,7 +129,7 @@ def trained_examples(adapter: Path) -> int | None:
     if "llm_examples" not in record:
         return None
     examples = record["llm_examples"]
-    if isinstance(examples, int) and not isinstance(examples, bool) and 0 <= examples <= 20:
+    if isinstance(examples, int) and not isinstance(examples, bool) and 0 <= examples <= MAX_EXAMPLES:
         return examples
-    _LOGGER.warning("ignoring llm_examples %r in the training record of %s: not a number from 0 to 20", examples, adapter)
+    _LOGGER.warning("ignoring llm_examples %r in the training record of %s: not a number from 0 to %d", examples, adapter, MAX_EXAMPLES)
     return None

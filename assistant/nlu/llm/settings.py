@@ -31,6 +31,8 @@ T = TypeVar("T")
 
 DEFAULT_EXAMPLES = 2
 """Examples per intent for a model without an adapter (or one whose record does not say)."""
+MAX_EXAMPLES = 20
+"""The most examples per intent a prompt may have (``llm.examples``, an adapter's ``llm_examples``)."""
 
 LLM_KEYS = (
     "enabled",
@@ -110,7 +112,7 @@ def _optional_threads(field: Field) -> int | None:
 
 
 def _optional_examples(field: Field) -> int | None:
-    return None if field.is_missing else field.integer(minimum=0, maximum=20)
+    return None if field.is_missing else field.integer(minimum=0, maximum=MAX_EXAMPLES)
 
 
 @section_parser
