@@ -1,7 +1,8 @@
 """Text in, action and reply out: the stages every entry point shares.
 
 ``Assistant.handle_text`` runs intent recognition -> resolution -> execution -> reply and returns
-a ``Turn``: every value the stages produced, with timings. ``Turn.as_dict`` is the JSON report
+a ``Turn``: every value the stages produced, with timings. ``Assistant.handle_heard`` is the same
+for what the ears heard (a ``Transcript``). ``Turn.as_dict`` is the JSON report
 of ``assistant text --json``, ``assistant listen --json`` and the daemon's events.
 """
 
@@ -27,6 +28,8 @@ from .registry import Registry
 from .replies import Reply, ReplyBook, join_words, load_replies
 from .resolver import Problem, Query, Resolved, Resolver, done_reply_name
 from .state import StateStore
+from .stt.settings import stt_settings
+from .stt.transcript import Transcript
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -92,6 +95,7 @@ class Assistant:
         self.states = StateStore(self.registry)
         self.link = link
         self.executor = Executor(self.states, link)
+        self.open_llm_confidence = stt_settings(config).open_llm_confidence
         self.listeners: list[Callable[[Turn], None]] = []
         if link is not None:
             for topic in self.states.topics:
@@ -103,10 +107,20 @@ class Assistant:
 
     # --- the one entry point ----------------------------------------------------------
 
-    def handle_text(self, text: str, session: Session | None = None) -> Turn:
+    def handle_heard(self, transcript: Transcript | None, session: Session | None = None) -> Turn:
+        """What the ears heard. Nothing usable is "I didn't catch that", never a device action.
+        Words only the second, open-vocabulary pass heard (the audio fit no command) are acted on
+        by the language model only when it is at least ``stt.open_llm_confidence`` sure: such
+        words are often misheard, and the model finds a command in nearly any words."""
+        if transcript is None or transcript.rejected or not transcript.text:
+            return self.handle_text("", session)
+        least = None if transcript.constrained else self.open_llm_confidence
+        return self.handle_text(transcript.text, session, least_model_confidence=least)
+
+    def handle_text(self, text: str, session: Session | None = None, *, least_model_confidence: float | None = None) -> Turn:
         started = time.perf_counter()
         timings: dict[str, float] = {}
-        turn = self._handle(text, session or Session(), timings)
+        turn = self._handle(text, session or Session(), timings, least_model_confidence)
         timings["total"] = (time.perf_counter() - started) * 1000
         turn = Turn(turn.text, turn.intent, turn.outcome, turn.reply, turn.devices, turn.commands, turn.dry_run, timings)
         for listener in self.listeners:
@@ -116,7 +130,7 @@ class Assistant:
                 _LOGGER.exception("turn listener failed")
         return turn
 
-    def _handle(self, text: str, session: Session, timings: dict[str, float]) -> Turn:
+    def _handle(self, text: str, session: Session, timings: dict[str, float], least_model_confidence: float | None) -> Turn:
         text = " ".join(text.split())
         if not text:
             return self._say(text, None, "not_heard", "problems.not_heard", "problem")
@@ -148,6 +162,12 @@ class Assistant:
         stage = time.perf_counter()
         intent = self.chain.recognize(text)
         timings["intent"] = (time.perf_counter() - stage) * 1000
+        if intent is not None and intent.source == "llm" and intent.confidence < (least_model_confidence or 0.0):
+            _LOGGER.info(
+                "llm: %r -> %s %s at %.2f, under the %.2f asked of words only the second pass heard",
+                text, intent.name, dict(intent.slots), intent.confidence, least_model_confidence,
+            )
+            intent = None
         if intent is None:
             return self._say(text, None, "not_understood", "problems.not_understood", "problem")
         stage = time.perf_counter()

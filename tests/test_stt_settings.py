@@ -61,6 +61,9 @@ stt:
   vosk_model: vosk-model-small-en-us-0.15
   min_confidence: 0.6
   open_vocabulary: false
+  open_engine: own
+  whisper_threads: 1
+  whisper_window: 15
   pronunciations:
     Zigbee: z ih g b iy
 """,
@@ -75,6 +78,7 @@ stt:
     stt = stt_settings(config)
     assert stt.engine == "vosk" and stt.vosk_model == tmp_path / "vosk-model-small-en-us-0.15"
     assert (stt.min_confidence, stt.open_vocabulary) == (0.6, False)
+    assert (stt.open_engine, stt.whisper_model, stt.whisper_threads, stt.whisper_window) == ("own", None, 1, 15.0)
     assert stt.pronunciations == {"zigbee": "Z IH G B IY"}
 
 
@@ -86,6 +90,11 @@ stt:
         ("stt:\n  engine: vosk\n", 2, "stt.engine", "needs stt.vosk_model"),
         ("stt:\n  pronunciations:\n    zigbee: Z Q\n", 3, "stt.pronunciations.zigbee", "unknown phones Q"),
         ("stt:\n  min_confidence: 2\n", 2, "stt.min_confidence", "too large"),
+        ("stt:\n  open_engine: kaldi\n", 2, "stt.open_engine", "unknown second-pass engine 'kaldi'"),
+        ("stt:\n  whisper_model: nowhere\n", 2, "stt.whisper_model", "no Whisper model folder at"),
+        ("stt:\n  whisper_threads: 0\n", 2, "stt.whisper_threads", "too small"),
+        ("stt:\n  open_llm_confidence: 1.5\n", 2, "stt.open_llm_confidence", "too large"),
+        ("stt:\n  whisper_window: 60\n", 2, "stt.whisper_window", "too large"),
         ("stt:\n  beam: 1\n", 2, "stt.beam", "unknown key"),
         ("vad:\n  engine: magic\n", 2, "vad.engine", "unknown voice activity detector"),
         ("vad:\n  min_command: 5\n  max_command: 2\n", 2, "vad.min_command", "must be below max_command"),

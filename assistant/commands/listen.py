@@ -82,10 +82,7 @@ def report(turn: Turn, heard: Heard, finished_at: float) -> dict[str, Any]:
 
 def act(assistant: Assistant, heard: Heard) -> Turn:
     """Nothing heard, or rejected as garbage: "I didn't catch that", never a device action."""
-    transcript = heard.transcript
-    if transcript is None or transcript.rejected or not transcript.text:
-        return assistant.handle_text("")
-    return assistant.handle_text(transcript.text)
+    return assistant.handle_heard(heard.transcript)
 
 
 def run(args: argparse.Namespace) -> int:

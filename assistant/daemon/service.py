@@ -322,7 +322,7 @@ class Daemon:
         brain = self.brain
         transcript = heard.transcript
         text = "" if transcript is None or transcript.rejected else transcript.text
-        turn = brain.assistant.handle_text(text, brain.session)
+        turn = brain.assistant.handle_heard(transcript, brain.session)
         utterance.outcome.append(turn)
         published_at = time.perf_counter()
         utterance.decided.set()

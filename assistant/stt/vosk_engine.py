@@ -8,7 +8,8 @@ instead of the nearest command. Only models with a dynamic graph (``graph/HCLr.f
 open-vocabulary and only the confidence guards it.
 
 As with PocketSphinx, a result that is not a complete command, contains ``[unk]`` or is below
-``min_confidence`` goes to a second, open-vocabulary pass over the same audio.
+``min_confidence`` goes to a second, open-vocabulary pass over the same audio: Whisper when it is
+given (``whisper_pass.py``), else the same model without the grammar.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from ..audio.frames import level_dbfs
 from ..errors import ModelError
 from .grammar import CommandGrammar
 from .transcript import Transcript
+from .whisper_pass import WhisperPass
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -76,6 +78,7 @@ class VoskRecognizer:
         open_vocabulary: bool = True,
         open_min_confidence: float = 0.3,
         model: Any = None,
+        whisper: WhisperPass | None = None,
     ) -> None:
         import vosk
 
@@ -92,6 +95,7 @@ class VoskRecognizer:
         self.phrases: tuple[str, ...] = ()
         self.has_unknown = self.model.vosk_model_find_word(UNKNOWN) >= 0
         self.constrained = grammar is not None and supports_grammar(self.model_dir)
+        self.whisper = whisper if open_vocabulary and self.constrained else None
         if grammar is not None and not self.constrained:
             _LOGGER.warning(
                 "the Vosk model in %s has no dynamic graph: the command grammar cannot be applied", self.model_dir
@@ -115,7 +119,7 @@ class VoskRecognizer:
             self._grammar_recognizer = vosk.KaldiRecognizer(self.model, SAMPLE_RATE)
         self._grammar_recognizer.SetWords(True)
         self._open_recognizer: Any = None
-        if open_vocabulary and self.constrained:
+        if open_vocabulary and self.constrained and self.whisper is None:
             self._open_recognizer = vosk.KaldiRecognizer(self.model, SAMPLE_RATE)
             self._open_recognizer.SetWords(True)
         self.load_seconds = time.perf_counter() - started
@@ -165,6 +169,13 @@ class VoskRecognizer:
         if self.constrained and self.grammar is not None:
             complete = complete and self.grammar.graph.accepts(tokens)
         accepted = complete and confidence >= self.min_confidence
+        if not accepted and self.constrained and self.whisper is not None:
+            heard = self.whisper.hear(pcm)
+            elapsed = time.perf_counter() - finish_started
+            return Transcript(
+                heard.text, heard.confidence, self.whisper.engine, False, partials, heard.rejected, " ".join(tokens),
+                audio_seconds, decode_seconds + elapsed, elapsed,
+            )
         if accepted or not (self._open_recognizer is not None):
             rejected = not accepted if self.constrained else (not text or confidence < self.open_min_confidence)
             elapsed = time.perf_counter() - finish_started

