@@ -36,7 +36,8 @@ def test_the_report_is_the_text_report_plus_transcript_stt_and_timings(
     for key in ("intent", "source", "outcome", "devices", "mqtt", "dry_run", "reply", "expects_answer"):
         assert spoken[key] == typed[key], key
     assert spoken["transcript"] == spoken["text"] == "set the kitchen light to forty percent"
-    assert spoken["stt"]["engine"] == "pocketsphinx" and spoken["stt"]["constrained"] is True
+    # A sentence of the command grammar, chosen by Whisper (sure of it) or the grammar pass.
+    assert spoken["stt"]["engine"] in ("whisper", "pocketsphinx") and spoken["stt"]["constrained"] is True
     assert 0.5 <= spoken["stt"]["confidence"] <= 1.0
     for stage in ("vad", "stt", "stt_after_end", "intent", "publish", "end_of_speech_to_done"):
         assert spoken["timings_ms"][stage] >= 0, stage

@@ -9,7 +9,7 @@ import pytest
 from assistant.config import Config
 from assistant.nlu.fuzzy import FuzzyNameRecognizer
 from assistant.nlu.intent import IntentChain
-from assistant.nlu.llm.grounding import Grounding
+from assistant.nlu.llm.grounding import Grounding, says_number
 from assistant.nlu.templates import TemplateRecognizer, load_intents
 from assistant.registry import Registry
 
@@ -55,6 +55,21 @@ def test_an_answer_on_another_device_is_refused(grounding: Grounding, registry: 
     assert grounding.check("too much sun in the kitchen", (device["kitchen_blinds"],)) is None
     # nothing named: the model decides
     assert grounding.check("it's gloomy in here", (device["living_room_lamp"],)) is None
+
+
+def test_a_temperature_must_be_the_number_the_command_says(grounding: Grounding) -> None:
+    assert says_number("thermostat to 19 please", 19) and says_number("can you put the heating at 20.5", 20.5)
+    assert says_number("put the heating on twenty one", 21) and says_number("heat to twenty-one point five", 21.5)
+    assert not says_number("certainly i've been to 200 degrees", 20)
+    assert not says_number("it's freezing in here", 21)
+    # A command that says no number is left to the model ("I'm freezing": 21-26 degrees is right).
+    assert grounding.unsaid_number("I'm freezing", {"name": "thermostat", "temperature": 22}) is None
+    assert grounding.unsaid_number("certainly i've been to 200 degrees", {"name": "thermostat", "temperature": 20}) == (
+        "the command says no temperature of 20"
+    )
+    assert grounding.unsaid_number("set the heating two 19", {"name": "thermostat", "temperature": 19}) is None
+    # brightness and position are said as "half", "full", "a quarter": left to the model
+    assert grounding.unsaid_number("put the blinds halfway", {"name": "kitchen blinds", "position": 50}) is None
 
 
 def test_an_unknown_name_is_the_last_resort_of_the_chain(example_config: Config, registry: Registry, tmp_path: Path) -> None:

@@ -62,8 +62,10 @@ stt:
   min_confidence: 0.6
   open_vocabulary: false
   open_engine: own
-  whisper_threads: 1
+  whisper_threads: 2
   whisper_window: 15
+  whisper_commands: false
+  whisper_command_confidence: 0.5
   pronunciations:
     Zigbee: z ih g b iy
 """,
@@ -78,7 +80,8 @@ stt:
     stt = stt_settings(config)
     assert stt.engine == "vosk" and stt.vosk_model == tmp_path / "vosk-model-small-en-us-0.15"
     assert (stt.min_confidence, stt.open_vocabulary) == (0.6, False)
-    assert (stt.open_engine, stt.whisper_model, stt.whisper_threads, stt.whisper_window) == ("own", None, 1, 15.0)
+    assert (stt.open_engine, stt.whisper_model, stt.whisper_threads, stt.whisper_window) == ("own", None, 2, 15.0)
+    assert (stt.whisper_commands, stt.whisper_command_confidence) == (False, 0.5)
     assert stt.pronunciations == {"zigbee": "Z IH G B IY"}
 
 
@@ -95,6 +98,8 @@ stt:
         ("stt:\n  whisper_threads: 0\n", 2, "stt.whisper_threads", "too small"),
         ("stt:\n  open_llm_confidence: 1.5\n", 2, "stt.open_llm_confidence", "too large"),
         ("stt:\n  whisper_window: 60\n", 2, "stt.whisper_window", "too large"),
+        ("stt:\n  whisper_commands: maybe\n", 2, "stt.whisper_commands", "true or false"),
+        ("stt:\n  whisper_command_confidence: -1\n", 2, "stt.whisper_command_confidence", "too small"),
         ("stt:\n  beam: 1\n", 2, "stt.beam", "unknown key"),
         ("vad:\n  engine: magic\n", 2, "vad.engine", "unknown voice activity detector"),
         ("vad:\n  min_command: 5\n  max_command: 2\n", 2, "vad.min_command", "must be below max_command"),

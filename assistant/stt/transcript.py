@@ -15,15 +15,17 @@ class Transcript:
     confidence: float
     """0..1. For the grammar pass: how well the audio fits the words it was matched to."""
     engine: str
-    """"pocketsphinx" or "vosk"; "whisper" when the Whisper second pass heard it."""
+    """"pocketsphinx" or "vosk"; "whisper" when Whisper chose the command (sure of it before the
+    grammar pass, or against the grammar pass's sentence) or heard free text."""
     constrained: bool
-    """True when the words came from the command grammar; False from the open-vocabulary pass."""
+    """True when the words are a sentence of the command grammar (the grammar pass's or Whisper's
+    choice); False from the open-vocabulary pass."""
     partials: tuple[str, ...] = ()
     """Partial results in the order they appeared while the audio streamed in."""
     rejected: bool = False
     """Nothing usable was heard (silence, noise, mumbling): answer "I didn't catch that"."""
     grammar_text: str | None = None
-    """What the grammar pass heard, when the open-vocabulary pass replaced it."""
+    """What the grammar pass heard, when Whisper or the open-vocabulary pass replaced it."""
     audio_seconds: float = 0.0
     decode_seconds: float = 0.0
     """Processor time spent on recognition (all passes, streaming included)."""

@@ -7,9 +7,12 @@ instead of the nearest command. Only models with a dynamic graph (``graph/HCLr.f
 ``graph/Gr.fst``, the "small" models) accept a runtime grammar; with others every result is
 open-vocabulary and only the confidence guards it.
 
-As with PocketSphinx, a result that is not a complete command, contains ``[unk]`` or is below
-``min_confidence`` goes to a second, open-vocabulary pass over the same audio: Whisper when it is
-given (``whisper_pass.py``), else the same model without the grammar.
+As with PocketSphinx, when Whisper is given it chooses the command among its own sentences and
+this pass's (``whisper_commands.py``; this pass has streamed by then, so Whisper always weighs its
+sentence, and is never asked first); a result that is not a complete command, contains ``[unk]``
+or is below ``min_confidence`` (and that Whisper did not replace) goes to a second,
+open-vocabulary pass over the same audio: Whisper's free text when it is given
+(``whisper_pass.py``), else the same model without the grammar.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from ..audio.frames import level_dbfs
 from ..errors import ModelError
 from .grammar import CommandGrammar
 from .transcript import Transcript
+from .whisper_commands import WhisperCommands, WhisperJudge
 from .whisper_pass import WhisperPass
 
 _LOGGER = logging.getLogger(__name__)
@@ -79,6 +83,7 @@ class VoskRecognizer:
         open_min_confidence: float = 0.3,
         model: Any = None,
         whisper: WhisperPass | None = None,
+        whisper_commands: WhisperCommands | None = None,
     ) -> None:
         import vosk
 
@@ -96,6 +101,7 @@ class VoskRecognizer:
         self.has_unknown = self.model.vosk_model_find_word(UNKNOWN) >= 0
         self.constrained = grammar is not None and supports_grammar(self.model_dir)
         self.whisper = whisper if open_vocabulary and self.constrained else None
+        self.whisper_commands = whisper_commands if self.whisper is not None else None
         if grammar is not None and not self.constrained:
             _LOGGER.warning(
                 "the Vosk model in %s has no dynamic graph: the command grammar cannot be applied", self.model_dir
@@ -169,13 +175,15 @@ class VoskRecognizer:
         if self.constrained and self.grammar is not None:
             complete = complete and self.grammar.graph.accepts(tokens)
         accepted = complete and confidence >= self.min_confidence
-        if not accepted and self.constrained and self.whisper is not None:
-            heard = self.whisper.hear(pcm)
-            elapsed = time.perf_counter() - finish_started
-            return Transcript(
-                heard.text, heard.confidence, self.whisper.engine, False, partials, heard.rejected, " ".join(tokens),
-                audio_seconds, decode_seconds + elapsed, elapsed,
-            )
+        if self.whisper is not None:
+            # The grammar pass ran while the audio streamed in: Whisper weighs its sentence at once.
+            verdict = WhisperJudge(self.whisper, self.whisper_commands, pcm).after_grammar(tokens if complete else (), accepted)
+            if verdict is not None:
+                elapsed = time.perf_counter() - finish_started
+                return Transcript(
+                    verdict.text, verdict.confidence, self.whisper.engine, verdict.constrained, partials, verdict.rejected,
+                    " ".join(tokens), audio_seconds, decode_seconds + elapsed, elapsed,
+                )
         if accepted or not (self._open_recognizer is not None):
             rejected = not accepted if self.constrained else (not text or confidence < self.open_min_confidence)
             elapsed = time.perf_counter() - finish_started

@@ -11,9 +11,12 @@ minimization is a bottom-up merge of states with the same outgoing words and tar
 
 from __future__ import annotations
 
+import heapq
+import math
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 
 Arc = tuple[str, int]
 """(word, target state)"""
@@ -194,3 +197,55 @@ def _visit_iteratively(
     for state in order:
         if state not in representative:
             visit(state)
+
+
+def nearest_sentence(graph: WordGraph, words: Sequence[str], max_cost: float) -> tuple[tuple[str, ...], float] | None:
+    """The sentence of ``graph`` closest to ``words``, and its cost, when it costs at most ``max_cost``.
+
+    The cost is a word edit distance: a word left out or added costs 1, a word replaced by another
+    costs what their spellings differ (1 - difflib's ratio: "of" for "off" 0.2, "like" for "light"
+    0.56, "the" for "a" 1), so a sentence the Whisper pass nearly heard ("turn of the kitchen
+    light") finds the command it nearly is ("turn off the kitchen light"). Spelling is all it
+    knows: "like" is nearer "lock" than "light", which is why Whisper itself then scores the
+    candidates (whisper_commands.py). A uniform-cost search over (state,
+    words read) pairs: it stops at the first complete sentence, and looks no further than
+    ``max_cost``, so a sentence near no command costs little to refuse.
+    """
+    count = len(words)
+    replace_cost: dict[tuple[str, str], float] = {}
+
+    def replaced(word: str, heard: str) -> float:
+        cost = replace_cost.get((word, heard))
+        if cost is None:
+            cost = 0.0 if word == heard else 1.0 - SequenceMatcher(None, word, heard).ratio()
+            replace_cost[(word, heard)] = cost
+        return cost
+
+    best: dict[tuple[int, int], float] = {(0, 0): 0.0}
+    came_from: dict[tuple[int, int], tuple[tuple[int, int], str | None]] = {}
+    frontier: list[tuple[float, int, int]] = [(0.0, 0, 0)]
+    while frontier:
+        cost, state, read = heapq.heappop(frontier)
+        if cost > best[(state, read)]:
+            continue
+        if read == count and state in graph.finals:
+            sentence: list[str] = []
+            node = (state, read)
+            while node in came_from:
+                node, word = came_from[node]
+                if word is not None:
+                    sentence.append(word)
+            return tuple(reversed(sentence)), cost
+        moves: list[tuple[float, int, int, str | None]] = []
+        if read < count:
+            moves.append((cost + 1.0, state, read + 1, None))  # a heard word the sentence lacks
+        for word, target in graph.arcs[state]:
+            moves.append((cost + 1.0, target, read, word))  # a sentence word not heard
+            if read < count:
+                moves.append((cost + replaced(word, words[read]), target, read + 1, word))
+        for next_cost, next_state, next_read, word in moves:
+            if next_cost <= max_cost and next_cost < best.get((next_state, next_read), math.inf):
+                best[(next_state, next_read)] = next_cost
+                came_from[(next_state, next_read)] = ((state, read), word)
+                heapq.heappush(frontier, (next_cost, next_state, next_read))
+    return None

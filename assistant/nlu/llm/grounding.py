@@ -13,16 +13,28 @@ sun is blinding me in the kitchen") is not carried out on devices outside that a
 door), as the resolver would not for a template ("close the blinds in the kitchen"). Commands
 that name neither (misheard names, "it's too dark in here") are left to the model. Where one name
 is part of another ("lamp", "reading lamp"; "kitchen", "kitchen light"), the longer one counts.
+
+A number is the other thing an answer must not change: when a command says a number, the model's
+temperature must be that number, in digits or in words ("21", "20.5", "twenty one point five").
+Whisper's free text for "set the oven to two hundred degrees" (a device this home lacks),
+"certainly i've been to 200 degrees", had the model set the thermostat to 20 at 0.98 (session
+12's speech bench). A command that says no number ("I'm freezing") is left to the model, and so
+are brightness and position ("half", "full", "a quarter").
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from ...devices.model import Device
 from ...registry import Registry
+from ...stt.numbers import number_words
+
+SAID_NUMBERS = ("temperature",)
+"""Number slots whose value the command itself must say."""
 
 
 def _words(text: str) -> tuple[str, ...]:
@@ -81,3 +93,33 @@ class Grounding:
         if named_areas and not any(device.area in named_areas for device in answer):
             return "the command names the " + " or the ".join(self.area_names[area] for area in named_areas)
         return None
+
+    def unsaid_number(self, text: str, slots: Mapping[str, Any]) -> str | None:
+        """None unless ``text`` says a number and a slot of ``SAID_NUMBERS`` is another; else why not."""
+        for slot in SAID_NUMBERS:
+            value = slots.get(slot)
+            if isinstance(value, (int, float)) and says_a_number(text) and not says_number(text, float(value)):
+                return f"the command says no {slot} of {value:g}"
+        return None
+
+
+_DIGITS = re.compile(r"\d+(?:[.,]\d+)?")
+_NUMBER_WORDS = frozenset(word for number in (*range(20), *range(20, 100, 10), 100, 1000) for word in number_words(number))
+
+
+def says_a_number(text: str) -> bool:
+    lowered = text.lower()
+    return bool(_DIGITS.search(lowered)) or any(word in _NUMBER_WORDS for word in _words(lowered.replace("-", " ")))
+
+
+def says_number(text: str, value: float) -> bool:
+    """Whether ``text`` says ``value``, in digits ("20.5") or words ("twenty point five")."""
+    lowered = text.lower().replace("-", " ")
+    if any(float(digits.replace(",", ".")) == value for digits in _DIGITS.findall(lowered)):
+        return True
+    try:
+        spoken = number_words(value)
+    except ValueError:
+        return False
+    words = _words(lowered)
+    return any(words[start : start + len(spoken)] == spoken for start in range(len(words) - len(spoken) + 1))

@@ -52,7 +52,8 @@ class Answer:
     forced: int
     overruled: str | None = None
     """The model's first line and why it was not taken (see grounding.py); ``line`` is then the
-    answer it gave when asked again among the targets the command names."""
+    answer it gave when asked again among the targets the command names (for a temperature that is not
+    the number the command says, the same line: it is not asked again)."""
 
 
 class LlmRecognizer:
@@ -97,6 +98,7 @@ class LlmRecognizer:
 
         An answer on other devices than the command names (grounding.py) is not taken; the model
         is asked once more, allowed to start its line only with the targets named (or ``none``).
+        An answer with another temperature than the number the command says is not taken either.
         """
         command = " ".join(text.split())
         if not command or len(command) > MAX_COMMAND_CHARS:
@@ -118,6 +120,10 @@ class LlmRecognizer:
                 decisions, forced = decisions + again.decisions, forced + again.forced
                 if self._overruled(command, intent) is not None:  # a named word that is the start of another
                     intent = None
+        unsaid = self.grounding.unsaid_number(command, intent.slots) if intent is not None else None
+        if unsaid is not None:
+            _LOGGER.info("llm: %r -> %r not taken: %s", text, decoded.line, unsaid)
+            overruled, intent = f"{decoded.line}: {unsaid}", None
         seconds = time.perf_counter() - started
         _LOGGER.debug(
             "llm: %r -> %r p=%.3f in %.0f ms (%d model calls, %d forced tokens)",

