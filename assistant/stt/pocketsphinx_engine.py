@@ -370,14 +370,13 @@ class PocketSphinxRecognizer:
             # (Near-)digital silence: the language model makes words out of nothing.
             return Transcript("", 0.0, self.engine, True, partials, True, None, audio_seconds, 0.0, 0.0)
         heard_pcm = pcm
-        whisper = self.whisper
-        judge = WhisperJudge(whisper, self.whisper_commands, heard_pcm) if whisper is not None else None
-        if judge is not None and whisper is not None:
+        judge = WhisperJudge(self.whisper, self.whisper_commands, heard_pcm) if self.whisper is not None else None
+        if judge is not None:
             # Whisper hears the audio as it came (it was trained on noisy audio), not denoised.
             sure = judge.before_grammar()
             if sure is not None:  # the grammar pass would not change Whisper's mind: skip it
                 elapsed = time.perf_counter() - started
-                return Transcript(sure.text, sure.confidence, whisper.engine, True, partials, False, None, audio_seconds, elapsed, elapsed)
+                return Transcript(sure.text, sure.confidence, judge.whisper.engine, True, partials, False, None, audio_seconds, elapsed, elapsed)
         if self.denoise:
             pcm = remove_steady_noise(pcm)
         midpoint = CONFIDENCE_MIDPOINT + (DECOY_MIDPOINT_SHIFT if self.grammar.decoy_words else 0.0)
@@ -395,12 +394,12 @@ class PocketSphinxRecognizer:
                 "grammar pass rejected %r (complete: %s, garbage %.2f, confidence %.2f)",
                 text, complete, fit.garbage, fit.confidence,
             )
-        if judge is not None and whisper is not None:
+        if judge is not None:
             verdict = judge.after_grammar(fit.words if complete else (), accepted)
             if verdict is not None:
                 elapsed = time.perf_counter() - started
                 return Transcript(
-                    verdict.text, verdict.confidence, whisper.engine, verdict.constrained, partials, verdict.rejected,
+                    verdict.text, verdict.confidence, judge.whisper.engine, verdict.constrained, partials, verdict.rejected,
                     text, audio_seconds, elapsed, elapsed,
                 )
         if accepted:

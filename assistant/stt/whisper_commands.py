@@ -247,6 +247,8 @@ class WhisperJudge:
         text."""
         if self.failed:
             return None if grammar_accepted else WhisperVerdict("", 0.0, False, True)
+        if self.commands is None and grammar_accepted:
+            return None  # Whisper only hears what the grammar pass rejected: nothing to encode
         try:
             window = self.hearing.window if self.hearing is not None else self.whisper.listen(self.pcm)
             if window is None:
