@@ -13,8 +13,12 @@ the grammar pass's sentence would have changed, how many were wrong (the words a
 spoken command's), the garbage cases above it, and the grammar pass's time they save. It also
 counts, for ``whisper_commands.NUMBER_MARGIN``, who was right where the grammar pass accepted a
 sentence, Whisper trusted nothing, and Whisper's likeliest candidate was that sentence with one
-word's singular or plural changed, above and below the margin. Exact words are compared here, not
-intents: bench.speech measures acceptance.
+word's singular or plural changed, above and below the margin. And it replays the choice after
+the grammar pass (``WhisperJudge.after_grammar``) from the scores it kept, for
+``whisper_commands.NAME_PRIOR`` (the twin that says a device's name) and ``AGREED`` (Whisper's
+choice when it is the sentence the grammar pass rejected) at several values: the commands chosen
+right and wrong, and the garbage cases a rule turns into a command. Exact words are compared here,
+not intents: bench.speech measures acceptance.
 
 Writes bench/reports/whisper_first.md and .json (every recording in whisper_first_results.json).
 """
@@ -23,18 +27,29 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import statistics
 import time
 from pathlib import Path
 from typing import Any
 
-from assistant.stt.whisper_commands import DEFAULT_MIN_CONFIDENCE, NUMBER_MARGIN, number_variants
+from assistant.stt.whisper_commands import (
+    AGREED,
+    DEFAULT_MIN_CONFIDENCE,
+    NAME_PRIOR,
+    NUMBER_MARGIN,
+    SURE,
+    command_prefix,
+    number_variants,
+)
 
 from .report import REPORTS, write_report
 from .speech import COMMANDS, DEFAULT_VOICES, NOISE_CLIPS, OUT_OF_DOMAIN
 
 BARS = (0.5, 0.6, 0.7, 0.8, 0.9)
+NAME_PRIORS = (0.0, 1.0, 2.0, 3.0, 4.0)
+AGREED_BARS = tuple(sorted({0.05, 0.1, AGREED, 0.15, 0.2}))
 TRAILING_QUIET = bytes(2 * 16000 * 8 // 10)
 """The speech benchmark's trailing silence (0.6 s) and 0.2 s more."""
 
@@ -74,7 +89,8 @@ def probe(args: argparse.Namespace) -> list[dict[str, Any]]:
     config = load_config(args.config)
     grammar = command_grammar(TemplateRecognizer(load_intents(config.intent_paths), Registry.from_config(config)))
     whisper = WhisperPass(model_dir, threads=args.threads, window_seconds=10.0)
-    commands = WhisperCommands(whisper, grammar)
+    names = Registry.from_config(config).device_names()
+    commands = WhisperCommands(whisper, grammar, device_names=names)
     grammar_pass = PocketSphinxRecognizer(grammar)  # no Whisper: the grammar pass alone
     synth = SpeechSynth(args.cache)
     rows: list[dict[str, Any]] = []
@@ -90,16 +106,25 @@ def probe(args: argparse.Namespace) -> list[dict[str, Any]]:
         heard = grammar_pass.recognize(pcm)
         grammar_seconds = time.perf_counter() - started
         guess = tuple(heard.text.split())
+        own_candidates = [" ".join(words) for words in hearing.scores]
         both = commands.choice(commands.consider(hearing, [guess] if grammar.graph.accepts(guess) else []))
         margin = None
         if both is not None and guess in hearing.scores:
             margin = sum(hearing.scores[both.words]) - sum(hearing.scores[guess])
+        # What after_grammar weighs: the grammar pass's own words (its open pass's text aside),
+        # whole or up to the words its decoys caught.
+        fit = tuple((heard.grammar_text if heard.grammar_text is not None else heard.text).split())
+        sentence = fit if fit and grammar.graph.accepts(fit) else command_prefix(grammar.graph.accepts, fit)
+        if sentence:
+            commands.consider(hearing, [sentence])
         rows.append({
             "kind": kind, "label": label, "text": text,
             "own": own and own.text, "own_conf": own and own.confidence,
             "full": both and both.text, "full_conf": both and both.confidence,
             "grammar": heard.text, "grammar_accepted": not heard.rejected,
             "t_own": own_seconds, "t_ps": grammar_seconds, "margin_over_grammar": margin,
+            "grammar_fit": " ".join(fit), "grammar_pass_accepted": heard.constrained and not heard.rejected, "grammar_sentence": " ".join(sentence), "own_candidates": own_candidates,
+            "scores": {" ".join(words): [sum(scores), len(scores)] for words, scores in hearing.scores.items()},
         })
 
     for condition in ("clean", f"snr{args.snr:g}"):
@@ -152,6 +177,13 @@ def summarize(rows: list[dict[str, Any]]) -> None:
                 f"{len(chosen)} recordings: Whisper's number right {sum(row['full'] == row['text'] for row in chosen)}, "
                 f"the grammar pass's {sum(row['grammar'] == row['text'] for row in chosen)}"
             )
+    replayed: dict[str, str] = {}
+    if all("scores" in row for row in rows):
+        names = _device_names()
+        for prior in NAME_PRIORS:
+            replayed[f"name prior {prior:g}, agreed off"] = _replay(rows, names, prior, None)
+        for bar in AGREED_BARS:
+            replayed[f"name prior {NAME_PRIOR:g}, agreed {bar:g}"] = _replay(rows, names, NAME_PRIOR, bar)
     figures = {
         "commands": len(commands),
         "garbage_cases": len(garbage),
@@ -159,6 +191,7 @@ def summarize(rows: list[dict[str, Any]]) -> None:
         "grammar_pass_ms_mean": round(statistics.mean(row["t_ps"] for row in rows) * 1000, 1),
         "sure_at": by_bar,
         "whisper_number_over_the_grammar_pass": number,
+        "after_the_grammar_pass": replayed,
     }
     write_report(
         "whisper_first",
@@ -170,6 +203,82 @@ def summarize(rows: list[dict[str, Any]]) -> None:
         "above a bar are near misses the grammar's decoys hold (\"open the window in the bedroom\"): see "
         "whisper_first_results.json.",
     )
+
+
+def _device_names() -> frozenset[tuple[str, ...]]:
+    from assistant.config import load_config
+    from assistant.registry import Registry
+
+    return frozenset(tuple(name.split()) for name in Registry.from_config(load_config(Path("config/assistant.yaml"))).device_names())
+
+
+def _replay(rows: list[dict[str, Any]], names: frozenset[tuple[str, ...]], prior: float, agreed: float | None) -> str:
+    """The choices ``WhisperJudge`` makes with these values, replayed from the kept scores: the
+    commands right (the spoken words) and wrong, and the garbage cases chosen as a command that
+    the grammar pass did not accept."""
+    right = {"clean": 0, "noisy": 0}
+    wrong = {"clean": 0, "noisy": 0}
+    garbage = 0
+    for row in rows:
+        chosen = _judge(row, names, prior, agreed)
+        if row["kind"] == "garbage":
+            garbage += chosen is not None and not (row["grammar_pass_accepted"] and chosen == row["grammar_sentence"])
+            continue
+        condition = "clean" if row["label"].startswith("clean") else "noisy"
+        if chosen == row["text"]:
+            right[condition] += 1
+        elif chosen is not None:
+            wrong[condition] += 1
+    return (
+        f"right clean {right['clean']}, at 10 dB {right['noisy']}; wrong clean {wrong['clean']}, at 10 dB {wrong['noisy']}; "
+        f"garbage cases chosen as a command the grammar pass did not accept {garbage}"
+    )
+
+
+def _judge(row: dict[str, Any], names: frozenset[tuple[str, ...]], prior: float, agreed: float | None) -> str | None:
+    """``WhisperJudge``'s command for one recording (None: Whisper's free text next)."""
+    scores: dict[str, list[float]] = row["scores"]
+
+    def confidence(text: str) -> float:
+        total, tokens = scores[text]
+        return math.exp(total / max(1, tokens))
+
+    def named(words: tuple[str, ...], index: int) -> bool:
+        return any(
+            tuple(words[start : start + len(name)]) == name for name in names for start in range(max(0, index - len(name) + 1), index + 1)
+        )
+
+    def by_name(text: str) -> str:
+        words = tuple(text.split())
+        for twin in number_variants(lambda w: " ".join(w) in scores, words):
+            index = next(i for i, (a, b) in enumerate(zip(words, twin, strict=True)) if a != b)
+            if named(twin, index) and not named(words, index) and scores[" ".join(twin)][0] + prior >= scores[text][0]:
+                return " ".join(twin)
+        return text
+
+    def best(candidates: list[str]) -> str | None:
+        found = [text for text in candidates if text in scores]
+        return by_name(max(found, key=lambda text: scores[text][0])) if found else None
+
+    own = best(row["own_candidates"])
+    if own is not None and confidence(own) >= max(SURE, DEFAULT_MIN_CONFIDENCE):
+        return own
+    sentence = row["grammar_sentence"]
+    chosen = best(list(scores))
+    if chosen is None:
+        return None
+    if confidence(chosen) >= DEFAULT_MIN_CONFIDENCE:
+        return chosen
+    if row["grammar_pass_accepted"] and sentence:
+        twins = {" ".join(t) for t in number_variants(lambda w: True, tuple(sentence.split()))}
+        if chosen in twins and sentence in scores and scores[chosen][0] - scores[sentence][0] >= NUMBER_MARGIN:
+            return chosen
+        return by_name(sentence) if sentence in scores else sentence
+    own_words = set(row["own_candidates"])
+    complete = sentence == row["grammar_fit"]
+    if agreed is not None and sentence and chosen == by_name(sentence) and confidence(chosen) >= agreed and (complete or chosen in own_words):
+        return chosen
+    return None
 
 
 if __name__ == "__main__":

@@ -105,7 +105,9 @@ def build_recognizer(
     chosen, model = choose_engine(config, settings) if engine in (None, "auto") else (engine, settings.vosk_model)
     second = whisper_pass(settings, templates.intents.language)
     commands = (
-        WhisperCommands(second, grammar, min_confidence=settings.whisper_command_confidence)
+        WhisperCommands(
+            second, grammar, min_confidence=settings.whisper_command_confidence, device_names=templates.registry.device_names()
+        )
         if second is not None and settings.whisper_commands
         else None
     )

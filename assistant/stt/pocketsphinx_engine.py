@@ -395,7 +395,7 @@ class PocketSphinxRecognizer:
                 text, complete, fit.garbage, fit.confidence,
             )
         if judge is not None:
-            verdict = judge.after_grammar(fit.words if complete else (), accepted)
+            verdict = judge.after_grammar(fit.words, accepted)
             if verdict is not None:
                 elapsed = time.perf_counter() - started
                 return Transcript(

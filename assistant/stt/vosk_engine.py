@@ -177,7 +177,8 @@ class VoskRecognizer:
         accepted = complete and confidence >= self.min_confidence
         if self.whisper is not None:
             # The grammar pass ran while the audio streamed in: Whisper weighs its sentence at once.
-            verdict = WhisperJudge(self.whisper, self.whisper_commands, pcm).after_grammar(tokens if complete else (), accepted)
+            heard = tokens[: tokens.index(UNKNOWN)] if heard_unknown else tokens  # a command may end before [unk]
+            verdict = WhisperJudge(self.whisper, self.whisper_commands, pcm).after_grammar(heard, accepted)
             if verdict is not None:
                 elapsed = time.perf_counter() - finish_started
                 return Transcript(

@@ -14,17 +14,21 @@ light"). Together:
    / "blinds"), what the grammar pass most often mishears.
 2. **The scores** (``choice``). Whisper scores every candidate on the same audio (teacher
    forcing: the probability of each token after the ones before it), written as Whisper writes
-   ("Turn on the kitchen light."), and the likeliest wins. Its confidence is its tokens' mean
-   probability (geometric).
+   ("Turn on the kitchen light."), and the likeliest wins, or its singular or plural twin where
+   that twin says a device's own name and is at most ``NAME_PRIOR`` less likely (``by_name``: in
+   noise the "s" is what is lost). Its confidence is its tokens' mean probability (geometric).
 3. **Sure, or ask the grammar pass** (``WhisperJudge``, which the recognisers call). At ``SURE``
    or above the choice is final and the grammar pass is skipped: its sentence never changed such
    a choice on the speech bench. Below it the grammar pass runs; its sentence (and its plural
-   twins) joins the candidates (``consider``), and the choice is taken when its confidence is at
-   least ``min_confidence``. Otherwise the grammar pass's own result stands (if it accepted one)
-   — with Whisper's singular or plural where its likeliest candidate is that sentence with one
-   word's number changed and at least ``NUMBER_MARGIN`` likelier ("turn the kitchen lights on"
-   -> "... light on": Whisper hears the "s" better) — and after that
-   Whisper's free text (``WhisperPass.hear``) goes to the language model.
+   twins) joins the candidates (``consider``): the whole of it, or the command it heard before the
+   words its decoys caught ("lock the front door for": ``command_prefix``). Then, in order:
+   Whisper's choice when its confidence is at least ``min_confidence``; the grammar pass's own
+   result if it accepted one — with Whisper's singular or plural where its likeliest candidate is
+   that sentence with one word's number changed and at least ``NUMBER_MARGIN`` likelier ("turn
+   the kitchen lights on" -> "... light on": Whisper hears the "s" better), or said by a device's
+   name (``by_name``); Whisper's choice at ``AGREED`` or above when it is the very sentence the
+   grammar pass heard and rejected (two recognisers agree); and last Whisper's free text
+   (``WhisperPass.hear``) for the language model.
 
 Measured (README, Speech in): on the speech bench the chain accepts more commands and makes fewer
 wrong ones than with Whisper only for what the grammar rejected, and it is quicker, since the
@@ -77,6 +81,29 @@ over the speech bench's 624 commands and 440 garbage cases: Whisper's own choice
 hold ("open the window in the bedroom"), chosen the same with the grammar pass. It saves the
 grammar pass's 0.49 s (mean, denoising included) on those commands."""
 
+NAME_PRIOR = 2.0
+"""How much likelier (log probability, e^2) Whisper must find a command than its singular or plural
+twin that says a device's own name ("open the kitchen blind" against "... blinds", the device's
+name) for the command to stand. In noise the final "s" is the first sound lost (pink noise is a
+hiss) or gained: on the speech bench at 10 dB both passes heard "the kitchen blind" for "the kitchen
+blinds" and PocketSphinx "the kitchen lights" for "the kitchen light". Said the other way, the
+twin is a type in an area ("the blinds in the kitchen"), which people say less often than a name
+they gave the device. Session 13's probe (bench.whisper_first, the choice replayed word for word):
+right at 10 dB 260 -> 269 of 312, clean 294 -> 296, wrong 38 -> 27; e^1 gave 264 at 10 dB, e^4
+272 (2 is NUMBER_MARGIN's twin, not the best of the sweep; the bench has no held-out half)."""
+
+AGREED = 0.13
+"""The confidence at which Whisper's choice is taken, though not trusted, when it is the sentence
+the grammar pass heard and rejected (for its fit, or for the words its decoys caught after the
+command: "lock the front door for"; then Whisper's own beam must have found the command too).
+Two recognisers agreeing on one of the home's commands is the evidence neither has alone. Session
+13's probe (bench.whisper_first): at 0.1, 6 more clean commands right and 7 noisy ones, none
+wrong, no garbage case chosen. The speech bench at 0.1 found one: "she turned the light off and
+went to sleep" (Piper, fast, 10 dB; the utterance cut after "off") -> "turn the light off", at
+about 0.12, while the clean commands it gained had 0.108, 0.12, 0.136 and 0.176. 0.13 sits between
+them: chosen on that bench, with no held-out half, and a thin margin."""
+
+
 _NOT_WORD = re.compile(r"[^\w' ]+")
 
 
@@ -118,6 +145,15 @@ def number_variants(accepts: Callable[[Sequence[str]], bool], words: tuple[str, 
                     yield variant
 
 
+def command_prefix(accepts: Callable[[Sequence[str]], bool], words: Sequence[str]) -> tuple[str, ...]:
+    """The longest start of ``words`` (two words or more) that ``accepts`` has, or (): the command
+    the grammar pass heard before the words its decoys caught ("lock the front door for")."""
+    for end in range(len(words), 1, -1):
+        if accepts(tuple(words[:end])):
+            return tuple(words[:end])
+    return ()
+
+
 @dataclass
 class Hearing:
     """One utterance as Whisper heard it: its encoding and every command scored on it so far."""
@@ -132,10 +168,19 @@ class Hearing:
 class WhisperCommands:
     """Chooses, with Whisper, which of the grammar's commands an utterance is."""
 
-    def __init__(self, whisper: WhisperPass, grammar: CommandGrammar, *, min_confidence: float = DEFAULT_MIN_CONFIDENCE) -> None:
+    def __init__(
+        self,
+        whisper: WhisperPass,
+        grammar: CommandGrammar,
+        *,
+        min_confidence: float = DEFAULT_MIN_CONFIDENCE,
+        device_names: Iterable[str] = (),
+    ) -> None:
         self.whisper = whisper
         self.graph = grammar.graph
         self.min_confidence = min_confidence
+        self.device_names = frozenset(tuple(name.split()) for name in device_names)
+        """The home's device names and aliases as words: what ``by_name`` prefers."""
         allowed = {whisper.end_of_text}
         for word in grammar.words:
             for form in (word, word[:1].upper() + word[1:]):
@@ -171,17 +216,47 @@ class WhisperCommands:
         return hearing
 
     def choice(self, hearing: Hearing) -> CommandChoice | None:
-        """The likeliest command scored on ``hearing``; None when there is no candidate at all."""
+        """The likeliest command scored on ``hearing`` (``by_name``); None when there is no candidate at all."""
         if not hearing.scores:
             return None
-        words, scores = max(hearing.scores.items(), key=lambda item: sum(item[1]))
-        confidence = math.exp(sum(scores) / max(1, len(scores)))
+        words = self.by_name(hearing, max(hearing.scores, key=lambda words: sum(hearing.scores[words])))
+        confidence = self.confidence(hearing, words)
         choice = CommandChoice(words, confidence, confidence >= self.min_confidence, len(hearing.scores), hearing.seconds)
         _LOGGER.debug(
             "Whisper chose %r among %d (confidence %.2f%s) in %.2f s",
             choice.text, choice.candidates, confidence, "" if choice.trusted else ", not trusted", choice.seconds,
         )
         return choice
+
+    def confidence(self, hearing: Hearing, words: tuple[str, ...]) -> float:
+        """The geometric mean of the probabilities of ``words``' tokens (scored on ``hearing``)."""
+        scores = hearing.scores[words]
+        return math.exp(sum(scores) / max(1, len(scores)))
+
+    def by_name(self, hearing: Hearing, words: tuple[str, ...]) -> tuple[str, ...]:
+        """``words``, or its singular or plural twin that says a device's own name where ``words``
+        says none ("open the kitchen blind" -> "... blinds"), unless Whisper finds ``words`` at least
+        ``NAME_PRIOR`` likelier (see there). Only twins scored on ``hearing`` are weighed."""
+        if words not in hearing.scores:
+            return words
+        for twin in number_variants(self.graph.accepts, words):
+            index = next(i for i, (a, b) in enumerate(zip(words, twin, strict=True)) if a != b)
+            if (
+                twin in hearing.scores
+                and self.names_a_device(twin, index)
+                and not self.names_a_device(words, index)
+                and sum(hearing.scores[twin]) + NAME_PRIOR >= sum(hearing.scores[words])
+            ):
+                return twin
+        return words
+
+    def names_a_device(self, words: Sequence[str], index: int) -> bool:
+        """Whether the word at ``index`` is part of a device's name (or alias) said in ``words``."""
+        for name in self.device_names:
+            for start in range(max(0, index - len(name) + 1), index + 1):
+                if tuple(words[start : start + len(name)]) == name:
+                    return True
+        return False
 
     def choose(self, window: WhisperWindow, guesses: Iterable[Sequence[str]] = ()) -> CommandChoice | None:
         """The likeliest command for the utterance in ``window``, among Whisper's own sentences
@@ -241,10 +316,11 @@ class WhisperJudge:
         return None
 
     def after_grammar(self, grammar_words: Sequence[str], grammar_accepted: bool) -> WhisperVerdict | None:
-        """Whisper's word once the grammar pass heard ``grammar_words``; None: the grammar pass's
-        result stands (it accepted it and Whisper chose the same, or nothing it trusts). Order:
-        Whisper's trusted choice among the commands, the grammar's accepted result, Whisper's free
-        text."""
+        """Whisper's word once the grammar pass heard ``grammar_words`` (a command, or words that
+        are not one); None: the grammar pass's result stands (it accepted it and Whisper chose the
+        same, or nothing it trusts). Order: Whisper's trusted choice among the commands, the
+        grammar's accepted result (said by its name: ``by_name``), Whisper's choice where it is
+        the sentence the grammar pass rejected (``AGREED``), Whisper's free text."""
         if self.failed:
             return None if grammar_accepted else WhisperVerdict("", 0.0, False, True)
         if self.commands is None and grammar_accepted:
@@ -253,23 +329,47 @@ class WhisperJudge:
             window = self.hearing.window if self.hearing is not None else self.whisper.listen(self.pcm)
             if window is None:
                 return None if grammar_accepted else WhisperVerdict("", 0.0, False, True)
-            choice, hearing = None, None
             if self.commands is not None:
-                hearing = self.hearing if self.hearing is not None else self.commands.hear(window)
-                choice = self.commands.choice(self.commands.consider(hearing, [grammar_words]))
-            if choice is not None and choice.trusted:
-                if grammar_accepted and choice.words == tuple(grammar_words):
-                    return None
-                return WhisperVerdict(choice.text, choice.confidence, True, False)
-            if grammar_accepted:
-                if choice is not None and hearing is not None and self._number_is_whispers(hearing, choice, tuple(grammar_words)):
-                    return WhisperVerdict(choice.text, choice.confidence, True, False)
+                verdict = self._command_verdict(window, tuple(grammar_words), grammar_accepted)
+                if verdict is not None or grammar_accepted:
+                    return verdict
+            elif grammar_accepted:
                 return None
             heard = self.whisper.hear(window)
         except (RuntimeError, ValueError) as err:  # CTranslate2's errors: the grammar's result, or not heard
             self._failed(err)
             return None if grammar_accepted else WhisperVerdict("", 0.0, False, True)
         return WhisperVerdict(heard.text, heard.confidence, False, heard.rejected)
+
+    def _command_verdict(self, window: WhisperWindow, grammar_words: tuple[str, ...], grammar_accepted: bool) -> WhisperVerdict | None:
+        """The command Whisper settles on with the grammar pass's sentence, or None: the grammar
+        pass's accepted result as it is, or (not accepted) nothing: Whisper's free text next."""
+        assert self.commands is not None
+        commands = self.commands
+        complete = bool(grammar_words) and commands.graph.accepts(grammar_words)
+        sentence = grammar_words if complete else command_prefix(commands.graph.accepts, grammar_words)
+        hearing = self.hearing if self.hearing is not None else commands.hear(window)
+        whispers_own = set(hearing.scores)
+        choice = commands.choice(commands.consider(hearing, [sentence] if sentence else []))
+        if choice is None:
+            return None
+        if choice.trusted:
+            if grammar_accepted and choice.words == grammar_words:
+                return None
+            return WhisperVerdict(choice.text, choice.confidence, True, False)
+        if grammar_accepted:
+            if self._number_is_whispers(hearing, choice, grammar_words):
+                return WhisperVerdict(choice.text, choice.confidence, True, False)
+            named = commands.by_name(hearing, grammar_words)
+            if named != grammar_words:
+                return WhisperVerdict(" ".join(named), commands.confidence(hearing, named), True, False)
+            return None
+        agreed = sentence and choice.words == commands.by_name(hearing, sentence) and choice.confidence >= AGREED
+        # The start of what the grammar pass heard must be one of Whisper's own sentences: speech
+        # that goes on after a command is no command ("she turned the light off and went to sleep").
+        if agreed and (complete or choice.words in whispers_own):
+            return WhisperVerdict(choice.text, choice.confidence, True, False)
+        return None
 
     def _number_is_whispers(self, hearing: Hearing, choice: CommandChoice, grammar_words: tuple[str, ...]) -> bool:
         """Whether Whisper's choice is the grammar pass's accepted sentence with one word's
