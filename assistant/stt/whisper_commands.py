@@ -27,7 +27,8 @@ light"). Together:
    that sentence with one word's number changed and at least ``NUMBER_MARGIN`` likelier ("turn
    the kitchen lights on" -> "... light on": Whisper hears the "s" better), or said by a device's
    name (``by_name``); Whisper's choice at ``AGREED`` or above when it is the very sentence the
-   grammar pass heard and rejected (two recognisers agree); and last Whisper's free text
+   grammar pass heard and rejected (two recognisers agree; a command cut from more words must be
+   one of Whisper's own sentences too); and last Whisper's free text
    (``WhisperPass.hear``) for the language model.
 
 Measured (README, Speech in): on the speech bench the chain accepts more commands and makes fewer
