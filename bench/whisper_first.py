@@ -41,6 +41,7 @@ from assistant.stt.whisper_commands import (
     NUMBER_MARGIN,
     SURE,
     command_prefix,
+    named_twin,
     number_variants,
 )
 
@@ -243,18 +244,10 @@ def _judge(row: dict[str, Any], names: frozenset[tuple[str, ...]], prior: float,
         total, tokens = scores[text]
         return math.exp(total / max(1, tokens))
 
-    def named(words: tuple[str, ...], index: int) -> bool:
-        return any(
-            tuple(words[start : start + len(name)]) == name for name in names for start in range(max(0, index - len(name) + 1), index + 1)
-        )
+    likelihoods = {tuple(text.split()): total for text, (total, _) in scores.items()}
 
     def by_name(text: str) -> str:
-        words = tuple(text.split())
-        for twin in number_variants(lambda w: " ".join(w) in scores, words):
-            index = next(i for i, (a, b) in enumerate(zip(words, twin, strict=True)) if a != b)
-            if named(twin, index) and not named(words, index) and scores[" ".join(twin)][0] + prior >= scores[text][0]:
-                return " ".join(twin)
-        return text
+        return " ".join(named_twin(tuple(text.split()), likelihoods, names, prior))
 
     def best(candidates: list[str]) -> str | None:
         found = [text for text in candidates if text in scores]

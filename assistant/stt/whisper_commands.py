@@ -44,7 +44,7 @@ import logging
 import math
 import re
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from .grammar import CommandGrammar
@@ -155,6 +155,38 @@ def command_prefix(accepts: Callable[[Sequence[str]], bool], words: Sequence[str
     return ()
 
 
+def names_a_device(device_names: Iterable[tuple[str, ...]], words: Sequence[str], index: int) -> bool:
+    """Whether the word at ``index`` is part of a device's name (or alias) said in ``words``."""
+    return any(
+        tuple(words[start : start + len(name)]) == name
+        for name in device_names
+        for start in range(max(0, index - len(name) + 1), index + 1)
+    )
+
+
+def named_twin(
+    words: tuple[str, ...],
+    likelihoods: Mapping[tuple[str, ...], float],
+    device_names: Iterable[tuple[str, ...]],
+    prior: float = NAME_PRIOR,
+) -> tuple[str, ...]:
+    """``words``, or its singular or plural twin that says a device's own name where ``words``
+    says none ("open the kitchen blind" -> "... blinds"), unless ``words`` is at least ``prior``
+    likelier (see ``NAME_PRIOR``). ``likelihoods``: the log probability of each scored sentence;
+    only twins among them are weighed."""
+    if words not in likelihoods:
+        return words
+    for twin in number_variants(lambda variant: tuple(variant) in likelihoods, words):
+        index = next(i for i, (a, b) in enumerate(zip(words, twin, strict=True)) if a != b)
+        if (
+            names_a_device(device_names, twin, index)
+            and not names_a_device(device_names, words, index)
+            and likelihoods[twin] + prior >= likelihoods[words]
+        ):
+            return twin
+    return words
+
+
 @dataclass
 class Hearing:
     """One utterance as Whisper heard it: its encoding and every command scored on it so far."""
@@ -235,29 +267,12 @@ class WhisperCommands:
         return math.exp(sum(scores) / max(1, len(scores)))
 
     def by_name(self, hearing: Hearing, words: tuple[str, ...]) -> tuple[str, ...]:
-        """``words``, or its singular or plural twin that says a device's own name where ``words``
-        says none ("open the kitchen blind" -> "... blinds"), unless Whisper finds ``words`` at least
-        ``NAME_PRIOR`` likelier (see there). Only twins scored on ``hearing`` are weighed."""
-        if words not in hearing.scores:
-            return words
-        for twin in number_variants(self.graph.accepts, words):
-            index = next(i for i, (a, b) in enumerate(zip(words, twin, strict=True)) if a != b)
-            if (
-                twin in hearing.scores
-                and self.names_a_device(twin, index)
-                and not self.names_a_device(words, index)
-                and sum(hearing.scores[twin]) + NAME_PRIOR >= sum(hearing.scores[words])
-            ):
-                return twin
-        return words
+        """``words``, or its twin that says a device's name (``named_twin``), as scored on ``hearing``."""
+        return named_twin(words, {sentence: sum(scores) for sentence, scores in hearing.scores.items()}, self.device_names)
 
     def names_a_device(self, words: Sequence[str], index: int) -> bool:
-        """Whether the word at ``index`` is part of a device's name (or alias) said in ``words``."""
-        for name in self.device_names:
-            for start in range(max(0, index - len(name) + 1), index + 1):
-                if tuple(words[start : start + len(name)]) == name:
-                    return True
-        return False
+        """Whether the word at ``index`` is part of one of this home's device names said in ``words``."""
+        return names_a_device(self.device_names, words, index)
 
     def choose(self, window: WhisperWindow, guesses: Iterable[Sequence[str]] = ()) -> CommandChoice | None:
         """The likeliest command for the utterance in ``window``, among Whisper's own sentences
