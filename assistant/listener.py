@@ -5,7 +5,9 @@
 
 The listener keeps the last few seconds of audio, so a command spoken straight after the wake word
 ("hey computer turn on the light") is not cut: capture restarts where the wake phrase ended. It
-also hands the recogniser ``pre_roll`` seconds from before the detected start of speech. When the
+also hands the recogniser ``pre_roll`` seconds from before the start of speech, which is where the
+first bursts of the first word were heard, not where the run of speech that started the command
+began (``EndpointerSettings.onset_gap``): in noise that run can come a word later. When the
 speaker goes quiet, it tells the recogniser (``pause``), which may start decoding while the
 trailing silence that ends the command is still coming in; if speech comes back, ``resume``.
 
@@ -133,7 +135,9 @@ class Listener:
         timings = {} if timings is None else timings
         endpointer = Endpointer(self.settings.endpointer)
         self.detector.reset()
-        pre_roll: deque[AudioFrame] = deque(maxlen=max(1, round(self.settings.pre_roll / FRAME_SECONDS) + 1))
+        pre_roll_frames = max(1, round(self.settings.pre_roll / FRAME_SECONDS) + 1)
+        lookback_frames = round(self.settings.endpointer.onset_lookback / FRAME_SECONDS) + 1
+        pre_roll: deque[AudioFrame] = deque(maxlen=pre_roll_frames + lookback_frames)
         session: RecognitionSession | None = None
         audio = bytearray()
         vad_seconds = 0.0
@@ -154,7 +158,7 @@ class Listener:
                 self._emit(SpeechStarted(event.at + origin))
                 session = self.recognizer.session()
                 audio = bytearray()
-                for earlier in pre_roll:
+                for earlier in _lead_in(pre_roll, pre_roll_frames, event.at + origin - self.settings.pre_roll):
                     session.feed(earlier.pcm)
                     audio += earlier.pcm
                 pre_roll.clear()
@@ -198,6 +202,17 @@ class Listener:
         elif end.reason is EndReason.NO_SPEECH:
             _LOGGER.info("no command was spoken")
         return Heard(wake, end, transcript, ended_at, timings, bytes(audio))
+
+
+def _lead_in(history: deque[AudioFrame], pre_roll_frames: int, since: float) -> list[AudioFrame]:
+    """The frames before the start of speech handed to the recogniser: the last ``pre_roll_frames``,
+    and further back to ``since`` when the command began with short bursts of speech before the
+    run that started it (``SpeechStarted.at`` is then earlier than that run)."""
+    frames = list(history)
+    first = len(frames) - pre_roll_frames
+    while first > 0 and frames[first - 1].end > since:
+        first -= 1
+    return frames[max(0, first) :]
 
 
 def _in_stream_time(end: SpeechEnded, origin: float) -> SpeechEnded:

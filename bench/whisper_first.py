@@ -5,7 +5,9 @@
 
 The probe behind ``whisper_commands.SURE``. For every recording of the speech benchmark (52
 commands x 6 voices, clean and with pink noise at 10 dB, and its 440 garbage cases; its synthesis
-cache, the same seeds) it has Whisper choose a command twice: on its own (``WhisperCommands.hear``
+cache, the same seeds; since session 14 the audio the daemon's recogniser decodes: what the
+listener hands over, up to the speaker's pause, see ``AsHeard``; ``--whole`` for the whole
+recording) it has Whisper choose a command twice: on its own (``WhisperCommands.hear``
 then ``choice``), and with the grammar pass's sentence considered too (the chain before session
 12, where the grammar pass always ran). For each bar it counts the recordings whose own choice
 reaches it (those the recogniser would now decide without the grammar pass), how many of those
@@ -15,8 +17,9 @@ counts, for ``whisper_commands.NUMBER_MARGIN``, who was right where the grammar 
 sentence, Whisper trusted nothing, and Whisper's likeliest candidate was that sentence with one
 word's singular or plural changed, above and below the margin. And it replays the choice after
 the grammar pass (``WhisperJudge.after_grammar``) from the scores it kept, for
-``whisper_commands.NAME_PRIOR`` (the twin that says a device's name) and ``AGREED`` (Whisper's
-choice when it is the sentence the grammar pass rejected) at several values: the commands chosen
+``whisper_commands.NAME_PRIOR`` (the twin that says a device's name), ``AGREED`` (Whisper's
+choice when it is the sentence the grammar pass rejected) and ``OVERRULE_MARGIN`` (Whisper's
+choice over the sentence the grammar pass accepted) at several values: the commands chosen
 right and wrong, and the garbage cases a rule turns into a command. Exact words are compared here,
 not intents: bench.speech measures acceptance.
 
@@ -39,6 +42,7 @@ from assistant.stt.whisper_commands import (
     DEFAULT_MIN_CONFIDENCE,
     NAME_PRIOR,
     NUMBER_MARGIN,
+    OVERRULE_MARGIN,
     SURE,
     command_prefix,
     named_twin,
@@ -51,6 +55,7 @@ from .speech import COMMANDS, DEFAULT_VOICES, NOISE_CLIPS, OUT_OF_DOMAIN
 BARS = (0.5, 0.6, 0.7, 0.8, 0.9)
 NAME_PRIORS = (0.0, 1.0, 2.0, 3.0, 4.0)
 AGREED_BARS = tuple(sorted({0.05, 0.1, AGREED, 0.15, 0.2}))
+OVERRULE_MARGINS = tuple(sorted({3.0, OVERRULE_MARGIN, 6.0, 8.0}))
 TRAILING_QUIET = bytes(2 * 16000 * 8 // 10)
 """The speech benchmark's trailing silence (0.6 s) and 0.2 s more."""
 
@@ -62,16 +67,20 @@ def main() -> None:
     parser.add_argument("--snr", type=float, default=10.0)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--summarize", type=Path, help="summarize results this probe wrote before instead of running it")
+    parser.add_argument("--denoise", action="store_true", help="Whisper hears each recording with its steady noise taken out (audio/denoise.py)")
+    parser.add_argument("--whole", action="store_true", help="hear each whole recording (until session 13) instead of what the listener hands over")
+    parser.add_argument("--name", default="whisper_first", help="report name (bench/reports/NAME.md, NAME_results.json)")
     args = parser.parse_args()
     if args.summarize:
         rows = json.loads(args.summarize.read_text(encoding="utf-8"))
     else:
         rows = probe(args)
-        (REPORTS / "whisper_first_results.json").write_text(json.dumps(rows, indent=1) + "\n", encoding="utf-8")
-    summarize(rows)
+        (REPORTS / f"{args.name}_results.json").write_text(json.dumps(rows, indent=1) + "\n", encoding="utf-8")
+    summarize(rows, args.name)
 
 
 def probe(args: argparse.Namespace) -> list[dict[str, Any]]:
+    from assistant.audio.denoise import remove_steady_noise
     from assistant.config import load_config
     from assistant.nlu.templates import TemplateRecognizer, load_intents
     from assistant.registry import Registry
@@ -96,9 +105,13 @@ def probe(args: argparse.Namespace) -> list[dict[str, Any]]:
     synth = SpeechSynth(args.cache)
     rows: list[dict[str, Any]] = []
 
+    as_heard = AsHeard(config)
+
     def hear(kind: str, label: str, text: str, pcm: bytes) -> None:
+        if not args.whole:
+            pcm = as_heard.audio(pcm)
         started = time.perf_counter()
-        window = whisper.listen(pcm)
+        window = whisper.listen(remove_steady_noise(pcm) if args.denoise else pcm)
         assert window is not None
         hearing = commands.hear(window)
         own = commands.choice(hearing)
@@ -145,7 +158,55 @@ def probe(args: argparse.Namespace) -> list[dict[str, Any]]:
     return rows
 
 
-def summarize(rows: list[dict[str, Any]]) -> None:
+class AsHeard:
+    """The audio of a recording as the daemon's recogniser decodes it: what the listener hands over
+    (from the configured end-of-speech detector, its pre-roll before the start of speech) up to the
+    moment the speaker paused (``listener.EARLY_DECODE_AFTER``), or the whole command where speech
+    came back after that pause. The detector hears the recordings one after the other, as
+    bench.speech plays them."""
+
+    class _Session:
+        def __init__(self) -> None:
+            self.pcm = bytearray()
+            self.at_pause: bytes | None = None
+
+        def feed(self, pcm: bytes) -> None:
+            self.pcm += pcm
+
+        def pause(self) -> None:
+            self.at_pause = bytes(self.pcm)
+
+        def resume(self) -> None:
+            self.at_pause = None
+
+        def finish(self) -> Any:
+            from assistant.stt.transcript import Transcript
+
+            return Transcript("", 0.0, "recording", False)
+
+    def __init__(self, config: Any) -> None:
+        from assistant.audio.settings import vad_settings
+        from assistant.audio.vad import make_detector
+        from assistant.listener import Listener
+
+        vad = vad_settings(config)
+        self.last = self._Session()
+        self.listener = Listener(make_detector(vad.engine, vad.threshold, vad.aggressiveness), self, vad)
+
+    def session(self) -> Any:
+        self.last = self._Session()
+        return self.last
+
+    def audio(self, pcm: bytes) -> bytes:
+        from assistant.audio.frames import split_frames
+
+        heard = self.listener.capture(split_frames(pcm))
+        if heard.transcript is None:
+            return pcm  # no command heard: the recording as it is (a garbage case the detector dropped)
+        return self.last.at_pause if self.last.at_pause is not None else heard.audio
+
+
+def summarize(rows: list[dict[str, Any]], name: str = "whisper_first") -> None:
     commands = [row for row in rows if row["kind"] == "command"]
     garbage = [row for row in rows if row["kind"] == "garbage"]
     by_bar: dict[str, str] = {}
@@ -182,9 +243,14 @@ def summarize(rows: list[dict[str, Any]]) -> None:
     if all("scores" in row for row in rows):
         names = _device_names()
         for prior in NAME_PRIORS:
-            replayed[f"name prior {prior:g}, agreed off"] = _replay(rows, names, prior, None)
+            replayed[f"name prior {prior:g}, agreed off, overrule off"] = _replay(rows, names, prior, None, None)
         for bar in AGREED_BARS:
-            replayed[f"name prior {NAME_PRIOR:g}, agreed {bar:g}"] = _replay(rows, names, NAME_PRIOR, bar)
+            replayed[f"name prior {NAME_PRIOR:g}, agreed {bar:g}, overrule off"] = _replay(rows, names, NAME_PRIOR, bar, None)
+        for margin in OVERRULE_MARGINS:
+            replayed[f"name prior {NAME_PRIOR:g}, agreed {AGREED:g}, overrule {margin:g}"] = _replay(rows, names, NAME_PRIOR, AGREED, margin)
+        for prior in NAME_PRIORS:
+            if prior != NAME_PRIOR:
+                replayed[f"name prior {prior:g}, agreed {AGREED:g}, overrule {OVERRULE_MARGIN:g}"] = _replay(rows, names, prior, AGREED, OVERRULE_MARGIN)
     figures = {
         "commands": len(commands),
         "garbage_cases": len(garbage),
@@ -195,7 +261,7 @@ def summarize(rows: list[dict[str, Any]]) -> None:
         "after_the_grammar_pass": replayed,
     }
     write_report(
-        "whisper_first",
+        name,
         "Whisper first: its own choice against the choice with the grammar pass's sentence",
         figures,
         "Sure = Whisper's own choice has a mean token probability of at least the bar (the recogniser then skips the "
@@ -213,7 +279,7 @@ def _device_names() -> frozenset[tuple[str, ...]]:
     return frozenset(tuple(name.split()) for name in Registry.from_config(load_config(Path("config/assistant.yaml"))).device_names())
 
 
-def _replay(rows: list[dict[str, Any]], names: frozenset[tuple[str, ...]], prior: float, agreed: float | None) -> str:
+def _replay(rows: list[dict[str, Any]], names: frozenset[tuple[str, ...]], prior: float, agreed: float | None, overrule: float | None) -> str:
     """The choices ``WhisperJudge`` makes with these values, replayed from the kept scores: the
     commands right (the spoken words) and wrong, and the garbage cases chosen as a command that
     the grammar pass did not accept."""
@@ -221,7 +287,7 @@ def _replay(rows: list[dict[str, Any]], names: frozenset[tuple[str, ...]], prior
     wrong = {"clean": 0, "noisy": 0}
     garbage = 0
     for row in rows:
-        chosen = _judge(row, names, prior, agreed)
+        chosen = _judge(row, names, prior, agreed, overrule)
         if row["kind"] == "garbage":
             garbage += chosen is not None and not (row["grammar_pass_accepted"] and chosen == row["grammar_sentence"])
             continue
@@ -236,7 +302,7 @@ def _replay(rows: list[dict[str, Any]], names: frozenset[tuple[str, ...]], prior
     )
 
 
-def _judge(row: dict[str, Any], names: frozenset[tuple[str, ...]], prior: float, agreed: float | None) -> str | None:
+def _judge(row: dict[str, Any], names: frozenset[tuple[str, ...]], prior: float, agreed: float | None, overrule: float | None) -> str | None:
     """``WhisperJudge``'s command for one recording (None: Whisper's free text next)."""
     scores: dict[str, list[float]] = row["scores"]
 
@@ -264,7 +330,10 @@ def _judge(row: dict[str, Any], names: frozenset[tuple[str, ...]], prior: float,
         return chosen
     if row["grammar_pass_accepted"] and sentence:
         twins = {" ".join(t) for t in number_variants(lambda w: True, tuple(sentence.split()))}
-        if chosen in twins and sentence in scores and scores[chosen][0] - scores[sentence][0] >= NUMBER_MARGIN:
+        margin = scores[chosen][0] - scores[sentence][0] if sentence in scores and chosen != sentence else None
+        if margin is not None and chosen in twins and margin >= NUMBER_MARGIN:
+            return chosen
+        if margin is not None and chosen not in twins and overrule is not None and margin >= overrule:
             return chosen
         return by_name(sentence) if sentence in scores else sentence
     own_words = set(row["own_candidates"])

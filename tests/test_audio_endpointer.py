@@ -135,3 +135,28 @@ def test_impossible_settings_are_refused(changes: dict[str, float]) -> None:
 def test_negative_step_is_refused() -> None:
     with pytest.raises(ValueError):
         Endpointer().step(-0.01, True)
+
+
+def test_bursts_of_speech_just_before_the_run_are_the_start_of_the_command() -> None:
+    # In noise the detector hears only the loud parts of a first word: two short bursts, then the run.
+    settings = EndpointerSettings(speech_start=0.1, trailing_silence=0.3, min_command=0.2, onset_gap=0.25)
+    events = run("." * 10 + "sss" + "." * 4 + "ss" + "." * 6 + "s" * 20 + "." * 20, settings)
+    (start_time, started), (_, ended) = events
+    assert isinstance(started, SpeechStarted) and isinstance(ended, SpeechEnded)
+    assert started.at == pytest.approx(0.2)  # the first burst, not the run at 0.5
+    assert start_time == pytest.approx(0.6)  # still decided by the run
+    assert ended.speech_start == pytest.approx(0.2)
+
+
+def test_speech_further_away_than_the_onset_gap_is_not_part_of_the_command() -> None:
+    settings = EndpointerSettings(speech_start=0.1, trailing_silence=0.5, min_command=0.2, onset_gap=0.25)
+    (_, started), _ = run("ss" + "." * 13 + "s" * 20 + "." * 30, settings)
+    assert isinstance(started, SpeechStarted)
+    assert started.at == pytest.approx(0.3)
+
+
+def test_the_start_is_looked_for_no_further_back_than_onset_lookback() -> None:
+    settings = EndpointerSettings(speech_start=0.1, trailing_silence=0.5, min_command=0.2, onset_gap=0.25, onset_lookback=0.3)
+    (_, started), _ = run("ss." * 10 + "s" * 20 + "." * 30, settings)
+    assert isinstance(started, SpeechStarted)
+    assert started.at == pytest.approx(0.6 - 0.3)

@@ -9,6 +9,12 @@ and this decides when a command has started and ended. Tested with made-up boole
 
 A burst of speech shorter than ``min_command`` followed by silence is dropped (a cough, a click):
 ``SpeechDiscarded``, and the endpointer goes back to waiting.
+
+A command starts where its first sound was heard, not where the run of ``speech_start`` began: in
+noise a detector hears only the loud parts of the first words ("make" of "make the bedroom light
+darker" as two short blips), so short bursts of speech just before the run, each less than
+``onset_gap`` from the next, belong to the command (``SpeechStarted.at``), up to ``onset_lookback``
+before the run.
 """
 
 from __future__ import annotations
@@ -29,9 +35,13 @@ class EndpointerSettings:
     """A command is cut off after this many seconds, silence or not."""
     no_speech_timeout: float = 8.0
     """Give up when no command starts within this many seconds (0: wait forever)."""
+    onset_gap: float = 0.25
+    """Speech heard less than this before the run that starts a command belongs to the command."""
+    onset_lookback: float = 1.0
+    """The furthest before that run a command's start is looked for."""
 
     def __post_init__(self) -> None:
-        for name in ("speech_start", "trailing_silence", "min_command", "max_command", "no_speech_timeout"):
+        for name in ("speech_start", "trailing_silence", "min_command", "max_command", "no_speech_timeout", "onset_gap", "onset_lookback"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must not be negative")
         if self.max_command <= 0:
@@ -52,7 +62,8 @@ class EndReason(str, Enum):
 @dataclass(frozen=True)
 class SpeechStarted:
     at: float
-    """Stream time (seconds) where the speech began (the start of the speech_start run)."""
+    """Stream time (seconds) where the speech began: the start of the speech_start run, or of the
+    bursts of speech just before it (see ``onset_gap``)."""
 
 
 @dataclass(frozen=True)
@@ -98,6 +109,8 @@ class Endpointer:
         self.time = 0.0
         self._run_start: float | None = None
         """Start of the current run of speech while waiting."""
+        self._onset: float | None = None
+        """Start of the first burst of speech, while waiting, that no gap of onset_gap separates from now."""
         self._speech_start: float | None = None
         self._last_speech_end: float | None = None
         self._silence = 0.0
@@ -128,14 +141,16 @@ class Endpointer:
     def _waiting(self, start: float, is_speech: bool) -> EndpointEvent | None:
         settings = self.settings
         if is_speech:
+            if self._onset is None or self._last_speech_end is None or start - self._last_speech_end >= settings.onset_gap:
+                self._onset = start
             if self._run_start is None:
                 self._run_start = start
             self._last_speech_end = self.time
             if self.time - self._run_start >= settings.speech_start:
                 self.state = _State.SPEAKING
-                self._speech_start = self._run_start
+                self._speech_start = max(self._onset, self._run_start - settings.onset_lookback)
                 self._silence = 0.0
-                return SpeechStarted(self._run_start)
+                return SpeechStarted(self._speech_start)
         else:
             self._run_start = None
         if settings.no_speech_timeout and self.time >= settings.no_speech_timeout and self.state is _State.WAITING:
@@ -161,6 +176,7 @@ class Endpointer:
                 # Too short to be a command: forget it and keep waiting.
                 self.state = _State.WAITING
                 self._run_start = None
+                self._onset = None
                 self._speech_start = None
                 return SpeechDiscarded(self.time)
             self.state = _State.ENDED
