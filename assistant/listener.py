@@ -5,9 +5,10 @@
 
 The listener keeps the last few seconds of audio, so a command spoken straight after the wake word
 ("hey computer turn on the light") is not cut: capture restarts where the wake phrase ended. It
-also hands the recogniser ``pre_roll`` seconds from before the start of speech, which is where the
-first bursts of the first word were heard, not where the run of speech that started the command
-began (``EndpointerSettings.onset_gap``): in noise that run can come a word later. When the
+also hands the recogniser the last ``pre_roll`` seconds before speech was detected, and further
+back to the first bursts of the first word when they came just before the run of speech that
+started the command (``EndpointerSettings.onset_gap``, ``SpeechStarted.lead``): in noise that run
+can come a word later. When the
 speaker goes quiet, it tells the recogniser (``pause``), which may start decoding while the
 trailing silence that ends the command is still coming in; if speech comes back, ``resume``.
 
@@ -155,10 +156,11 @@ class Listener:
             vad_seconds += time.perf_counter() - started
             started = time.perf_counter()
             if isinstance(event, SpeechStarted):
-                self._emit(SpeechStarted(event.at + origin))
+                self._emit(SpeechStarted(event.at + origin, event.lead))
                 session = self.recognizer.session()
                 audio = bytearray()
-                for earlier in _lead_in(pre_roll, pre_roll_frames, event.at + origin - self.settings.pre_roll):
+                lead_in = pre_roll_frames + round(event.lead / FRAME_SECONDS)
+                for earlier in list(pre_roll)[-lead_in:]:
                     session.feed(earlier.pcm)
                     audio += earlier.pcm
                 pre_roll.clear()
@@ -202,17 +204,6 @@ class Listener:
         elif end.reason is EndReason.NO_SPEECH:
             _LOGGER.info("no command was spoken")
         return Heard(wake, end, transcript, ended_at, timings, bytes(audio))
-
-
-def _lead_in(history: deque[AudioFrame], pre_roll_frames: int, since: float) -> list[AudioFrame]:
-    """The frames before the start of speech handed to the recogniser: the last ``pre_roll_frames``,
-    and further back to ``since`` when the command began with short bursts of speech before the
-    run that started it (``SpeechStarted.at`` is then earlier than that run)."""
-    frames = list(history)
-    first = len(frames) - pre_roll_frames
-    while first > 0 and frames[first - 1].end > since:
-        first -= 1
-    return frames[max(0, first) :]
 
 
 def _in_stream_time(end: SpeechEnded, origin: float) -> SpeechEnded:

@@ -144,8 +144,20 @@ def test_bursts_of_speech_just_before_the_run_are_the_start_of_the_command() -> 
     (start_time, started), (_, ended) = events
     assert isinstance(started, SpeechStarted) and isinstance(ended, SpeechEnded)
     assert started.at == pytest.approx(0.2)  # the first burst, not the run at 0.5
+    assert started.lead == pytest.approx(0.3)
     assert start_time == pytest.approx(0.6)  # still decided by the run
     assert ended.speech_start == pytest.approx(0.2)
+
+
+def test_with_no_onset_gap_a_command_starts_where_its_run_began() -> None:
+    settings = EndpointerSettings(speech_start=0.1, trailing_silence=0.3, min_command=0.2, onset_gap=0.0)
+    (_, started), _ = run("." * 10 + "sss" + "." * 4 + "ss" + "." * 6 + "s" * 20 + "." * 20, settings)
+    assert isinstance(started, SpeechStarted)
+    assert (started.at, started.lead) == (pytest.approx(0.5), 0.0)
+    # Nor does a run with nothing before it reach back.
+    (_, alone), _ = run("." * 10 + "s" * 20 + "." * 20, EndpointerSettings(speech_start=0.1, trailing_silence=0.3))
+    assert isinstance(alone, SpeechStarted)
+    assert (alone.at, alone.lead) == (pytest.approx(0.2), 0.0)
 
 
 def test_speech_further_away_than_the_onset_gap_is_not_part_of_the_command() -> None:

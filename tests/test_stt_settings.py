@@ -55,6 +55,8 @@ vad:
   aggressiveness: 3
   trailing_silence: 0.8
   max_command: 6
+  onset_gap: 0.1
+  onset_lookback: 0.5
   pre_roll: 0.2
 stt:
   engine: vosk
@@ -77,6 +79,7 @@ stt:
     vad = vad_settings(config)
     assert (vad.engine, vad.aggressiveness, vad.pre_roll) == ("webrtc", 3, 0.2)
     assert (vad.endpointer.trailing_silence, vad.endpointer.max_command) == (0.8, 6.0)
+    assert (vad.endpointer.onset_gap, vad.endpointer.onset_lookback) == (0.1, 0.5)
     stt = stt_settings(config)
     assert stt.engine == "vosk" and stt.vosk_model == tmp_path / "vosk-model-small-en-us-0.15"
     assert (stt.min_confidence, stt.open_vocabulary) == (0.6, False)
@@ -103,6 +106,7 @@ stt:
         ("stt:\n  beam: 1\n", 2, "stt.beam", "unknown key"),
         ("vad:\n  engine: magic\n", 2, "vad.engine", "unknown voice activity detector"),
         ("vad:\n  min_command: 5\n  max_command: 2\n", 2, "vad.min_command", "must be below max_command"),
+        ("vad:\n  onset_gap: -0.1\n", 2, "vad.onset_gap", "too small"),
         ("wake:\n  phrase: hey 2000\n", 2, "wake.phrase", "must be words"),
         ("wake:\n  push_to_talk_topic: a/#\n", 2, "wake.push_to_talk_topic", "wildcards"),
         ("audio:\n  stall_seconds: 0\n", 2, "audio.stall_seconds", "too small"),

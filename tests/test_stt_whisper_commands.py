@@ -153,6 +153,25 @@ def test_whisper_hears_the_plural_s_the_grammar_pass_got_wrong(
     assert blinds.after_grammar(("set", "the", "kitchen", "blinds", "to", "thirty", "percent"), True) is None
 
 
+def test_whisper_overrules_a_command_the_grammar_pass_accepted_that_it_finds_far_less_likely(
+    chooser: PocketSphinxRecognizer, grammar_only: PocketSphinxRecognizer, speech: SpeechSynth,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Piper at 10 dB (the speech bench's noise on the whole recording): the grammar pass accepts
+    # "brew medium espresso"; Whisper trusts nothing of its own (about 0.09) but finds "brew me an
+    # espresso" far likelier than that. (Cut as the bench's listener cut it, "toggle the printer"
+    # is the same: the grammar pass's "toggle the plug" overruled.)
+    pcm = noisy(speech, "brew me an espresso", seed=49)
+    alone = grammar_only.transcribe(pcm)
+    assert (alone.text, alone.rejected) == ("brew medium espresso", False)
+    chosen = chooser.transcribe(pcm)
+    assert (chosen.text, chosen.engine, chosen.constrained, chosen.rejected) == ("brew me an espresso", "whisper", True, False), chosen
+    assert chosen.grammar_text == "brew medium espresso" and chosen.confidence < AGREED
+    # Without the overrule (a margin no sentence reaches) the grammar pass's sentence stands.
+    monkeypatch.setattr(whisper_commands, "OVERRULE_MARGIN", 1e9)
+    assert chooser.transcribe(pcm).text == "brew medium espresso"
+
+
 def test_the_grammar_pass_decides_what_whisper_does_not_trust(chooser: PocketSphinxRecognizer, speech: SpeechSynth) -> None:  # noqa: F811
     # Whisper gives "brew me an espresso" a mean token probability of 0.16: the grammar pass's own
     # accepted result stands.

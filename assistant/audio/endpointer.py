@@ -64,6 +64,9 @@ class SpeechStarted:
     at: float
     """Stream time (seconds) where the speech began: the start of the speech_start run, or of the
     bursts of speech just before it (see ``onset_gap``)."""
+    lead: float = 0.0
+    """Seconds from ``at`` to the start of the run that set the command off: how far before that
+    run its bursts of speech began (0 when none came just before it)."""
 
 
 @dataclass(frozen=True)
@@ -141,16 +144,16 @@ class Endpointer:
     def _waiting(self, start: float, is_speech: bool) -> EndpointEvent | None:
         settings = self.settings
         if is_speech:
-            if self._onset is None or self._last_speech_end is None or start - self._last_speech_end >= settings.onset_gap:
-                self._onset = start
-            if self._run_start is None:
+            if self._run_start is None:  # a burst begins: the command's start unless one came just before
+                if self._onset is None or self._last_speech_end is None or start - self._last_speech_end >= settings.onset_gap:
+                    self._onset = start
                 self._run_start = start
             self._last_speech_end = self.time
             if self.time - self._run_start >= settings.speech_start:
                 self.state = _State.SPEAKING
                 self._speech_start = max(self._onset, self._run_start - settings.onset_lookback)
                 self._silence = 0.0
-                return SpeechStarted(self._speech_start)
+                return SpeechStarted(self._speech_start, self._run_start - self._speech_start)
         else:
             self._run_start = None
         if settings.no_speech_timeout and self.time >= settings.no_speech_timeout and self.state is _State.WAITING:

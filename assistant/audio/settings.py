@@ -20,6 +20,8 @@ vad:
   min_command: 0.3          # shorter bursts are ignored (coughs, clicks)
   max_command: 10.0         # a command is cut off after this long
   no_speech_timeout: 8.0    # give up when nothing is said for this long after the wake word
+  onset_gap: 0.25           # short bursts of speech this close before the start belong to the command (0: off)
+  onset_lookback: 1.0       # how far before the start those bursts are looked for
   pre_roll: 0.3             # seconds before the detected start given to the recogniser (default 0.6 with webrtc)
 """
 
@@ -143,6 +145,8 @@ def vad_settings(config: Config) -> VadSettings:
             "min_command",
             "max_command",
             "no_speech_timeout",
+            "onset_gap",
+            "onset_lookback",
             "pre_roll",
         )
     )
@@ -153,6 +157,8 @@ def vad_settings(config: Config) -> VadSettings:
         min_command=section.get("min_command").number(defaults.min_command, minimum=0.0, maximum=5.0),
         max_command=section.get("max_command").number(defaults.max_command, minimum=1.0, maximum=60.0),
         no_speech_timeout=section.get("no_speech_timeout").number(defaults.no_speech_timeout, minimum=0.0, maximum=600.0),
+        onset_gap=section.get("onset_gap").number(defaults.onset_gap, minimum=0.0, maximum=1.0),
+        onset_lookback=section.get("onset_lookback").number(defaults.onset_lookback, minimum=0.0, maximum=3.0),
     )
     if endpointer.min_command >= endpointer.max_command:
         raise section.get("min_command").error(f"must be below max_command ({endpointer.max_command})")
