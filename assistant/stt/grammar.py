@@ -429,6 +429,8 @@ class CommandGrammar:
     """Templates that a grammar cannot express (wildcards), as "Intent: template"."""
     decoy_words: frozenset[str] = frozenset()
     """First words of decoys (decoys.py): each state gives them together the weight of one choice."""
+    skip_phrases: tuple[tuple[str, ...], ...] = ()
+    """The templates' skip phrases ("for me", "would you") as words: any command may start or end with one."""
 
 
 def compile_grammar(
@@ -501,6 +503,7 @@ def compile_grammar(
         intents=tuple(intent_nodes),
         graph=graph,
         left_out=tuple(left_out),
+        skip_phrases=tuple(tuple(phrase) for phrase in skip_phrases if phrase),
     )
 
 

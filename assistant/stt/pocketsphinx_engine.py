@@ -12,7 +12,10 @@ Two passes:
    The words are the best path through the search's word lattice, PocketSphinx's usual answer.
    That path may stop short of the end of the grammar: a last word it lost made a refused half
    command ("turn on the desk" for "... desk plug", "is the front door lock" for "... locked").
-   Then a second decoder with the same grammar gives the
+   Two such stops the grammar finishes by itself (``half_commands``): a word heard without its
+   ending ("lock" -> "locked") and a skip phrase begun on the noise after the command ("lock the
+   front door for", the start of "for me", where "for" runs to the end of the audio). Otherwise,
+   a second decoder with the same grammar gives the
    search's own backtrace, which ends only where a sentence of the grammar ends; it is taken when
    it completes the half command (the same words up to the last one). Where the two disagree
    earlier ("turn off every the" against "turn off the fan would you", for "turn off the printer"
@@ -67,6 +70,7 @@ from ..audio.frames import level_dbfs
 from ..errors import ModelError
 from .dictionary import dictionary_subset, frequent_words
 from .grammar import CommandGrammar
+from .half_commands import finished_command
 from .pronounce import Guesser
 from .transcript import Transcript
 from .whisper_commands import WhisperCommands, WhisperJudge
@@ -154,6 +158,15 @@ def fit_of(segments: list[Any], midpoint: float = CONFIDENCE_MIDPOINT, scale: fl
         garbage_frames / speech_frames if speech_frames else 0.0,
         midpoint,
     )
+
+
+def last_word_ends_audio(segments: list[Any]) -> bool:
+    """Whether the last word of a segmentation runs to the end of the audio (no silence, noise or
+    garbage after it; only the end-of-utterance mark)."""
+    for segment in reversed(segments):
+        if segment.word != "</s>":
+            return not segment.word.startswith(("<", "[", "+"))
+    return False
 
 
 def completes(half: tuple[str, ...], whole: tuple[str, ...]) -> bool:
@@ -359,7 +372,6 @@ class PocketSphinxRecognizer:
         segments, _ = self._decode(self._backtrace_decoder, pcm)
         fit = fit_of(segments, midpoint, BACKTRACE_SCORE_SCALE)
         if completes(half.words, fit.words) and self.grammar.graph.accepts(fit.words):
-            _LOGGER.debug("half command %r completed: %r", " ".join(half.words), " ".join(fit.words))
             return fit
         return None
 
@@ -384,8 +396,10 @@ class PocketSphinxRecognizer:
         fit = fit_of(segments, midpoint)
         complete = bool(fit.words) and self.grammar.graph.accepts(fit.words)
         if not complete and fit.words:
-            completed = self._completed(pcm, fit, midpoint)
+            finished = finished_command(self.grammar, fit.words, last_word_ends_audio(segments))
+            completed = dataclasses.replace(fit, words=finished) if finished is not None else self._completed(pcm, fit, midpoint)
             if completed is not None:
+                _LOGGER.debug("half command %r finished: %r", " ".join(fit.words), " ".join(completed.words))
                 fit, complete = completed, True
         text = " ".join(fit.words)
         accepted = complete and fit.garbage <= MAX_GARBAGE and fit.confidence >= self.min_confidence

@@ -39,6 +39,11 @@ class WordGraph:
         return sum(len(arcs) for arcs in self.arcs)
 
     def accepts(self, words: Iterable[str]) -> bool:
+        state = self.state_after(words)
+        return state is not None and state in self.finals
+
+    def state_after(self, words: Iterable[str]) -> int | None:
+        """The state ``words`` lead to from the start, or None where the graph has no such path."""
         state = 0
         for word in words:
             for arc_word, target in self.arcs[state]:
@@ -46,8 +51,8 @@ class WordGraph:
                     state = target
                     break
             else:
-                return False
-        return state in self.finals
+                return None
+        return state
 
     def fsg_transitions(
         self, rare_words: frozenset[str] = frozenset(), rare_share: float = 1.0
