@@ -66,5 +66,7 @@ def test_the_last_word_ends_the_audio_when_only_the_end_mark_follows() -> None:
     assert not last_word_ends_audio(segments("lock", "the", "front", "door", "for", "<sil>", "</s>"))
     assert not last_word_ends_audio(segments("the", "light", "for", "+GARBAGE_S", "</s>"))
     assert not last_word_ends_audio(segments("door", "for", "[NOISE]", "</s>"))
+    assert last_word_ends_audio(segments("door", "for", "(NULL)", "</s>"))
+    assert not last_word_ends_audio(segments("door", "for", "<sil>", "(NULL)", "</s>"))
     assert not last_word_ends_audio(segments("</s>"))
     assert not last_word_ends_audio([])

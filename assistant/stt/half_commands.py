@@ -18,9 +18,10 @@ second decoder (``stt.complete_half_commands`` costs 44 MB) and no guess at a wo
 Measured on the speech bench's recordings as the listener hands them over (session 15, the grammar
 pass alone): at 10 dB, 20 recordings ended in a politeness fragment at the end of the audio, 15 of
 them the command spoken (7 more, followed by silence, were none of them); on the bench Whisper
-corrects the other 5 or overrules them with a sentence no device takes. "is the front door lock" came 10 times, clean and noisy, all "locked". Of the 440
-garbage cases 53 ended in a politeness fragment, one of them at the end of the audio, with half its
-speech in garbage phones (refused for that). The speech bench at 10 dB: 86.2% -> 90.7%, the same
+corrects the other 5 or overrules them with a sentence no device takes. "is the front door lock"
+came 10 times, clean and noisy, all "locked". Of the 440 garbage cases 53 ended in a politeness
+fragment, one of them at the end of the audio, with half its speech in garbage phones (refused for
+that). The speech bench at 10 dB: 86.2% -> 90.7%, the same
 wrong actions and garbage device actions. Finishing a command whose last word is missing
 altogether ("turn off the front" -> "... front door", for "turn off the printer") is not done: on
 the same recordings it made garbage into commands ("open the fridge" -> "open cover eighty" ->

@@ -162,9 +162,9 @@ def fit_of(segments: list[Any], midpoint: float = CONFIDENCE_MIDPOINT, scale: fl
 
 def last_word_ends_audio(segments: list[Any]) -> bool:
     """Whether the last word of a segmentation runs to the end of the audio (no silence, noise or
-    garbage after it; only the end-of-utterance mark)."""
+    garbage after it; only the end-of-utterance mark and empty steps of the grammar)."""
     for segment in reversed(segments):
-        if segment.word != "</s>":
+        if segment.word != "</s>" and not segment.word.startswith("("):
             return not segment.word.startswith(("<", "[", "+"))
     return False
 
