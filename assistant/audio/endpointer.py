@@ -148,12 +148,15 @@ class Endpointer:
                 if self._onset is None or self._last_speech_end is None or start - self._last_speech_end >= settings.onset_gap:
                     self._onset = start
                 self._run_start = start
+            run_start = self._run_start
+            onset = self._onset if self._onset is not None else run_start  # set when the run began
             self._last_speech_end = self.time
-            if self.time - self._run_start >= settings.speech_start:
+            if self.time - run_start >= settings.speech_start:
                 self.state = _State.SPEAKING
-                self._speech_start = max(self._onset, self._run_start - settings.onset_lookback)
+                speech_start = max(onset, run_start - settings.onset_lookback)
+                self._speech_start = speech_start
                 self._silence = 0.0
-                return SpeechStarted(self._speech_start, self._run_start - self._speech_start)
+                return SpeechStarted(speech_start, run_start - speech_start)
         else:
             self._run_start = None
         if settings.no_speech_timeout and self.time >= settings.no_speech_timeout and self.state is _State.WAITING:
