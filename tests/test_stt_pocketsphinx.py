@@ -240,3 +240,16 @@ def test_speech_after_a_pause_is_decoded_with_the_rest(recognizer: PocketSphinxR
     transcript = session.finish()
     assert transcript.audio_seconds == pytest.approx((len(first) + len(rest)) / 32000)
     assert transcript.text == "turn on the kitchen light"
+
+
+def test_the_same_recording_is_heard_the_same_whatever_came_before(templates: TemplateRecognizer, speech: SpeechSynth) -> None:  # noqa: F811
+    # A garbage case of the speech bench (Piper, fast, 10 dB). Without resetting the feature
+    # extraction before each utterance, PocketSphinx carried its cepstral mean from one to the next:
+    # "i would like an flat" (refused), then, decoded again, "i would like an coffee" (a command).
+    strict = PocketSphinxRecognizer(compile_grammar(templates.intents, templates.slot_lists), open_vocabulary=False)
+    pcm = add_noise(speech.pcm("i left the light on in the car", VOICES["piper-fast"]), 10, seed=1027)
+    first = strict.transcribe(pcm)
+    again = strict.transcribe(pcm)
+    strict.transcribe(speech.pcm("turn on the kitchen light", VOICES["espeak"]))
+    after_another = strict.transcribe(pcm)
+    assert (first.text, first.confidence) == (again.text, again.confidence) == (after_another.text, after_another.confidence)

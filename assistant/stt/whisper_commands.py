@@ -122,7 +122,8 @@ IMPLAUSIBLE = 0.005
 accepted is not taken, where Whisper's own beam came near none of the home's commands: the grammar
 pass forced speech that is no command onto the nearest sentence it has, and Whisper's free text
 goes to the intent recogniser instead. Speech bench, 10 dB: "i left the light on in the car" (Piper,
-fast) was accepted as "i would like an coffee" (Whisper: 0.003) and a coffee was made. Session 14's
+fast) was accepted as "i would like an coffee" (Whisper: 0.003) and a coffee was made (until the
+grammar pass heard each utterance on its own, see pocketsphinx_engine.py). Session 14's
 probe (bench.whisper_first): of the sentences the grammar pass accepted with nothing of Whisper's
 own beside them, 14 were under 0.005, all garbage; the lowest command was espeak-ng's noisy
 "toggle the printer", right, at 0.008. Chosen on that bench (no held-out half)."""
@@ -414,7 +415,8 @@ class WhisperJudge:
 
     def _implausible(self, window: WhisperWindow, grammar_words: tuple[str, ...]) -> bool:
         """Whether the grammar pass's accepted sentence is one Whisper finds all but impossible
-        (``IMPLAUSIBLE``) where its own beam came near no command at all (see ``IMPLAUSIBLE``)."""
+        where its own beam came near no command at all (``IMPLAUSIBLE``). Scores the sentence on
+        ``self.hearing`` only where Whisper has no candidate of its own."""
         assert self.commands is not None
         if self.hearing is None:
             self.hearing = self.commands.hear(window)
